@@ -1,0 +1,15 @@
+"""Data: the embedded DST snapshot and the outcome catalogue."""
+
+from evaltools.data.catalogue import OUTCOMES, Outcome, UnknownOutcomeError, get_outcome
+from evaltools.data.snapshot_io import Panel, load_panel, load_snapshot, provenance
+
+__all__ = [
+    "OUTCOMES",
+    "Outcome",
+    "Panel",
+    "UnknownOutcomeError",
+    "get_outcome",
+    "load_panel",
+    "load_snapshot",
+    "provenance",
+]
