@@ -1,0 +1,193 @@
+"""Figures (seaborn/matplotlib) and their alt texts, written from the data they show."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports are rendered headless; Jupyter's inline backend still works
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from evaltools.formatting import fmt_number  # noqa: E402
+from evaltools.periods import format_period  # noqa: E402
+
+if TYPE_CHECKING:
+    from evaltools.evaluation import Evaluation
+
+KOMMUNE_COLOR = "#b2182b"
+COMPARISON_COLOR = "#4d4d4d"
+BAND_COLOR = "#d1e5f0"
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "svg.fonttype": "none",  # text stays text in the SVG: searchable, and selectable in the PDF
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+}
+
+
+def _style():
+    sns.set_theme(style="whitegrid", rc=STYLE)
+
+
+def _labels(ev: Evaluation, language: str):
+    return [format_period(p, language) for p in ev.design.window]
+
+
+def _xticks(ax, labels: list[str]):
+    step = max(1, len(labels) // 8)
+    ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+
+
+def _start_line(ax, ev: Evaluation, language: str):
+    x = list(ev.design.window).index(ev.design.start) - 0.5
+    ax.axvline(x, color="black", linestyle="--", linewidth=1)
+    start = format_period(ev.design.start, language)
+    text = f"Start {start}" if language == "en" else f"Indsatsen starter {start}"
+    ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
+                textcoords="offset points", va="top", fontsize=9)
+
+
+def indexed_series(ev: Evaluation, language: str = "da") -> pd.DataFrame:
+    """Kommune and comparison, indexed to the last pre-period = 100."""
+    j = ev.gaps.treated_index
+    ref = list(ev.design.window).index(ev.design.reference)
+    kom = ev.gaps.levels[j] / ev.gaps.levels[j][ref] * 100
+    comp = ev.gaps.comparison_levels[j] / ev.gaps.comparison_levels[j][ref] * 100
+    labels = _labels(ev, language)
+    return pd.DataFrame({"period": labels, ev.kommune.name: kom, ev.comparison_name(language): comp})
+
+
+def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
+    language = language or ev.language
+    _style()
+    df = indexed_series(ev, language)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    else:
+        fig = ax.figure
+    x = np.arange(len(df))
+    comp_name = ev.comparison_name(language)
+    sns.lineplot(x=x, y=df[comp_name], ax=ax, color=COMPARISON_COLOR, marker="o", markersize=4, label=comp_name.capitalize())
+    sns.lineplot(x=x, y=df[ev.kommune.name], ax=ax, color=KOMMUNE_COLOR, marker="o", markersize=4, linewidth=2.2, label=ev.kommune.name)
+    ax.axhline(100, color="#999999", linewidth=0.8)
+    _start_line(ax, ev, language)
+    _xticks(ax, list(df["period"]))
+    ref = format_period(ev.design.reference, language)
+    ax.set_ylabel(f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100")
+    ax.set_xlabel("")
+    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
+    language = language or ev.language
+    _style()
+    es = ev.events
+    to_reader = (lambda v: 100 * (np.exp(v) - 1)) if ev.design.scale == "log" else (lambda v: v)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    else:
+        fig = ax.figure
+    x = np.arange(len(es.periods))
+    ax.fill_between(x, to_reader(es.band_low), to_reader(es.band_high), color=BAND_COLOR,
+                    label="95 % af placebo-kommunerne" if language == "da" else "95% of placebo kommuner")
+    ax.plot(x, to_reader(es.coefficients), color=KOMMUNE_COLOR, marker="o", linewidth=2, label=ev.kommune.name)
+    ax.axhline(0, color="#999999", linewidth=0.8)
+    _start_line(ax, ev, language)
+    _xticks(ax, _labels(ev, language))
+    ref = format_period(es.reference, language)
+    unit = ev.unit_in(language)
+    ax.set_ylabel(f"Forskel i forhold til {ref}, {unit}" if language == "da" else f"Difference vs {ref}, {unit}", fontsize=9)
+    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
+    language = language or ev.language
+    _style()
+    pt = ev.placebo
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.0, 2.8))
+    else:
+        fig = ax.figure
+    label = "|t|" if pt.statistic == "t" else "RMSPE-ratio"
+    sns.histplot(pt.placebo_stats, bins=20, ax=ax, color="#9e9e9e", edgecolor="white",
+                 label="Andre kommuner" if language == "da" else "Other kommuner")
+    ax.axvline(pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
+    ax.set_xlabel(f"Hvor tydelig ændringen er ({label})" if language == "da" else f"How clear the change is ({label})")
+    ax.set_ylabel("Antal kommuner" if language == "da" else "Number of kommuner")
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def alt_trends(ev: Evaluation, number: int = 1, language: str = "da") -> str:
+    df = indexed_series(ev, language)
+    k, c = ev.kommune.name, ev.comparison_name(language)
+    first, last = df.iloc[0], df.iloc[-1]
+    ref = format_period(ev.design.reference, language)
+    start = format_period(ev.design.start, language)
+    f = lambda v: fmt_number(v, 0, language)  # noqa: E731
+    if language == "da":
+        return (f"Figur {number}: {ev.outcome.label(language)} i {k} og {c}, indeks {ref} = 100. "
+                f"{k} går fra {f(first[k])} i {first['period']} til {f(last[k])} i {last['period']}; "
+                f"{c} fra {f(first[c])} til {f(last[c])}. Indsatsen starter {start}, markeret med en stiplet linje.")
+    return (f"Figure {number}: {ev.outcome.label(language)} in {k} and {c}, index {ref} = 100. "
+            f"{k} goes from {f(first[k])} in {first['period']} to {f(last[k])} in {last['period']}; "
+            f"{c} from {f(first[c])} to {f(last[c])}. The initiative starts {start}, marked by a dashed line.")
+
+
+def alt_event_study(ev: Evaluation, number: int = 2, language: str = "da") -> str:
+    es = ev.events
+    to_reader = (lambda v: 100 * (np.exp(v) - 1)) if ev.design.scale == "log" else (lambda v: v)
+    post = ev.gaps.is_post
+    inside = (es.coefficients >= es.band_low) & (es.coefficients <= es.band_high)
+    n_in_pre, n_pre = int(inside[~post].sum()), int((~post).sum())
+    n_in_post, n_post = int(inside[post].sum()), int(post.sum())
+    last = fmt_number(to_reader(es.coefficients[-1]), 1, language, signed=True)
+    unit = ev.unit_in(language)
+    if language == "da":
+        return (f"Figur {number}: Forskellen mellem {ev.kommune.name} og {ev.comparison_name(language)} i hver periode i "
+                f"forhold til {format_period(es.reference, language)}, med det bånd, 95 % af placebo-kommunerne ligger i. "
+                f"Før starten ligger {n_in_pre} af {n_pre} perioder inden for båndet, efter starten {n_in_post} af {n_post}. "
+                f"Sidste periode: {last} {unit}.")
+    return (f"Figure {number}: The gap between {ev.kommune.name} and {ev.comparison_name(language)} in each period relative "
+            f"to {format_period(es.reference, language)}, with the band holding 95% of placebo kommuner. "
+            f"Before the start {n_in_pre} of {n_pre} periods lie inside the band, after it {n_in_post} of {n_post}. "
+            f"Last period: {last} {unit}.")
+
+
+def alt_placebo(ev: Evaluation, number: int = 3, language: str = "da") -> str:
+    pt = ev.placebo
+    if language == "da":
+        return (f"Figur {number}: Histogram over, hvor tydelig ændringen var i {pt.n_placebos} andre kommuner. "
+                f"{ev.kommune.name} er markeret med en rød linje; {pt.n_as_extreme} kommuner ligger til højre for den "
+                f"(placebo-p = {fmt_number(pt.p_value, 2, language)}).")
+    return (f"Figure {number}: Histogram of how clear the change was in {pt.n_placebos} other kommuner. "
+            f"{ev.kommune.name} is marked by a red line; {pt.n_as_extreme} kommuner lie to its right "
+            f"(placebo p = {fmt_number(pt.p_value, 2, language)}).")
+
+
+def svg_data_uri(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same data, same bytes
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
+
+
+def figure_html(fig, alt: str, caption: str | None = None) -> str:
+    """An accessible <figure>: SVG image with alt text, and the caption as visible text."""
+    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{svg_data_uri(fig)}" alt="{escape(alt)}">{cap}</figure>'

@@ -1,0 +1,99 @@
+"""nbconvert exporters: ``jupyter nbconvert --to evaltools_pdf`` (and ``evaltools_html``).
+
+Registered as nbconvert entry points, so JupyterLab's "Save and Export Notebook As" lists them.
+A conversion is preprocessors + our Jinja template; the look lives in the template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from traitlets import default
+
+from evaltools.report.pdf import html_to_pdf
+from evaltools.report.sections import METADATA_KEY
+
+TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+
+
+class DropNoisePreprocessor(Preprocessor):
+    """Remove stderr streams (warnings) and error outputs: a committee reads none of them."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if not (o.output_type == "stream" and o.get("name") == "stderr") and o.output_type != "error"
+            ]
+        return cell, resources
+
+
+class ReportMetadataPreprocessor(Preprocessor):
+    """Copy the document metadata (title, author, lang, footer) from the report outputs to resources."""
+
+    def preprocess(self, nb, resources):
+        meta: dict = {}
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                found = out.get("metadata", {}).get(METADATA_KEY)
+                if found and not meta:
+                    meta = dict(found)
+        nb_meta = nb.metadata.get(METADATA_KEY, {})
+        resources[METADATA_KEY] = {**meta, **nb_meta}
+        return nb, resources
+
+
+class EvaltoolsHTMLExporter(HTMLExporter):
+    """The report as one self-contained HTML page (what the PDF is rendered from)."""
+
+    export_from_notebook = "evaltools HTML report"
+
+    @default("template_name")
+    def _template_name_default(self):
+        return "evaltools"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self):
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self):
+        return True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # cells tagged remove-cell (the notebook's instructions) stay out of the report
+        self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}), enabled=True)
+        self.register_preprocessor(DropNoisePreprocessor, enabled=True)
+        self.register_preprocessor(ReportMetadataPreprocessor, enabled=True)
+
+
+class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
+    """The committee PDF: our HTML template rendered by WeasyPrint as tagged PDF/UA-1."""
+
+    export_from_notebook = "evaltools PDF report"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    @default("template_file")
+    def _template_file_default(self):
+        return "index.html.j2"  # the PDF is rendered from the same HTML template
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = super().from_notebook_node(nb, resources=resources, **kw)
+        pdf = html_to_pdf(html)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources

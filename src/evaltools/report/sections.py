@@ -1,0 +1,246 @@
+"""Report sections: HTML fragments rendered from package templates, displayed in the notebook.
+
+Each section is an object with ``_repr_mimebundle_``, so a notebook cell that ends with
+``report.front_page()`` shows it in JupyterLab and stores it in the executed notebook, where our
+nbconvert exporter picks it up. The front page also carries the document metadata (title,
+author, language) that the PDF needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from evaltools.evaluation import Evaluation, evaluate
+from evaltools.figures import (
+    alt_event_study,
+    alt_placebo,
+    alt_trends,
+    figure_html,
+    plot_event_study,
+    plot_placebo,
+    plot_trends,
+)
+from evaltools.formatting import fmt_number, fmt_p
+from evaltools.periods import format_period
+from evaltools.report.labels import LABELS, long_date
+from evaltools.text import caveats, comparison_detail, headline, method_paragraphs, verdict
+
+METADATA_KEY = "evaltools"
+_env = Environment(
+    loader=PackageLoader("evaltools.report", "templates/fragments"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class Section:
+    """An HTML fragment of the report (and, for the front page, the document metadata)."""
+
+    name: str
+    html: str
+    text: str
+    metadata: dict = field(default_factory=dict)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"text/html": self.html, "text/plain": self.text}
+        return data, ({METADATA_KEY: self.metadata} if self.metadata else {})
+
+
+VERSIONED = ["evaltools", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill",
+             "nbconvert", "weasyprint"]
+
+
+def package_versions() -> list[tuple[str, str]]:
+    out = [("Python", platform.python_version())]
+    for name in VERSIONED:
+        try:
+            out.append((name, version(name)))
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def params_hash(params: dict) -> str:
+    text = json.dumps(params, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass
+class Report:
+    """Everything one report shows, built from an Evaluation plus the committee context."""
+
+    evaluation: Evaluation
+    initiative: str
+    committee: str = ""
+    date: dt.date = field(default_factory=dt.date.today)
+    author: str = ""
+    params: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        kommune: str,
+        outcome: str,
+        start: str,
+        initiative: str,
+        pre_start: str | None = None,
+        post_end: str | None = None,
+        comparison="rest",
+        scale: str | None = None,
+        committee: str = "",
+        report_date: str | None = None,
+        author: str = "",
+        language: str = "da",
+        **extra,
+    ) -> Report:
+        """Evaluate and wrap in a Report; the notebook's one call."""
+        params = dict(kommune=kommune, outcome=outcome, start=start, pre_start=pre_start, post_end=post_end,
+                      comparison=comparison, scale=scale, initiative=initiative, committee=committee,
+                      report_date=report_date, author=author, language=language, **extra)
+        ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
+                      comparison=comparison, scale=scale, language=language)
+        date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
+        return cls(ev, initiative=initiative, committee=committee, date=date,
+                   author=author or ("evaltools"), params={k: v for k, v in params.items() if v is not None})
+
+    # -- helpers ------------------------------------------------------------------------------
+    @property
+    def language(self) -> str:
+        return self.evaluation.language
+
+    @property
+    def L(self) -> dict:
+        return LABELS[self.language]
+
+    @property
+    def title(self) -> str:
+        return self.L["title"].format(initiative=self.initiative, kommune=self.evaluation.kommune.full_name)
+
+    def _render(self, name: str, **ctx) -> str:
+        return _env.get_template(f"{name}.html.j2").render(L=self.L, lang=self.language, **ctx)
+
+    def document_metadata(self) -> dict:
+        ev = self.evaluation
+        credit = ev.panel.source["credit"] if self.language == "da" else "Source: Statistics Denmark"
+        footer = (f"{credit}, {ev.outcome.table} · evaltools {dict(package_versions()).get('evaltools', '')}"
+                  f" · parametre {params_hash(self.params)}")
+        return {
+            "title": self.title,
+            "author": self.author or "evaltools",
+            "lang": self.language,
+            "subject": f"{ev.outcome.label(self.language)}, {ev.kommune.full_name}",
+            "keywords": ["evaluering", ev.kommune.name, ev.outcome.table, "forskel-i-forskelle"],
+            "footer": footer,
+            "date": self.date.isoformat(),
+        }
+
+    # -- sections -----------------------------------------------------------------------------
+    def front_page(self) -> Section:
+        ev, L, lang = self.evaluation, self.L, self.language
+        v = verdict(ev, lang)
+        comp = ev.comparison_name(lang)
+        fig = plot_trends(ev, language=lang)
+        caption = L["fig_trends"].format(kommune=ev.kommune.name, comparison=comp,
+                                         ref=format_period(ev.design.reference, lang))
+        html = self._render(
+            "front_page",
+            title=self.title,
+            committee=self.committee,
+            date=long_date(self.date, lang),
+            v=v,
+            headline=headline(ev, lang),
+            headline_label=L["headline_label"].format(comparison=comp),
+            comparison_detail=comparison_detail(ev, lang),
+            figure=figure_html(fig, alt_trends(ev, 1, lang), caption),
+        )
+        text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], v["caveat"]])
+        return Section("front_page", html, text, self.document_metadata())
+
+    def numbers(self) -> Section:
+        ev, L, lang = self.evaluation, self.L, self.language
+        pre, post = ev.design.describe_windows(lang)
+        log = ev.design.scale == "log"
+        dec = 1 if ev.outcome.kind == "rate" else 0
+
+        def change(m):
+            if log:
+                return fmt_number(100 * m.change, 1, lang, signed=True) + " %"
+            return fmt_number(m.change, 1 if ev.outcome.kind == "rate" else 0, lang, signed=True)
+
+        groups = [
+            {"name": name, "pre": fmt_number(m.pre, dec, lang), "post": fmt_number(m.post, dec, lang), "change": change(m)}
+            for name, m in ((ev.kommune.name, ev.treated_means), (ev.comparison_name(lang).capitalize(), ev.comparison_means))
+        ]
+        lo, hi = ev.conf_int()
+        clo, chi = ev.conf_int_classical()
+        unit = ev.unit_in(lang)
+        sep = " til " if lang == "da" else " to "
+        rng = lambda a, b: f"{fmt_number(a, 1, lang, signed=True)}{sep}{fmt_number(b, 1, lang, signed=True)} {unit}"  # noqa: E731
+        results = [
+            (L["estimate"], headline(ev, lang)),
+            (L["interval"], rng(lo, hi)),
+            (L["p_placebo"], fmt_p(ev.p_value, lang)),
+            (L["rank"].format(n=ev.placebo.n_placebos + 1), str(ev.placebo.rank)),
+            (L["pretrend"], fmt_p(ev.events.pretrend_p, lang)),
+            (L["classical"], rng(clo, chi)),
+        ]
+        if ev.effect_in_units is not None:
+            label = "Svarer til (fuldtidspersoner pr. periode)" if lang == "da" else "Equivalent (full-time persons per period)"
+            results.insert(1, (label, fmt_number(ev.effect_in_units, 0, lang, signed=True)))
+        to_reader = ev._to_reader
+        tps = [{"start": format_period(t.fake_start, lang),
+                "estimate": f"{fmt_number(to_reader(t.estimate), 1, lang, signed=True)} {unit}",
+                "p": fmt_p(t.p_value, lang)} for t in ev.time_placebos]
+        mean_pre = L["mean_pre"].format(pre=pre)
+        mean_post = L["mean_post"].format(post=post)
+        html = self._render("numbers", groups=groups, results=results, time_placebos=tps,
+                            mean_pre=mean_pre, mean_post=mean_post,
+                            outcome_label=ev.outcome.label(lang), unit=ev.outcome.unit(lang))
+        text = "\n".join(f"{k}: {v}" for k, v in results)
+        return Section("numbers", html, text)
+
+    def robustness(self) -> Section:
+        ev, L, lang = self.evaluation, self.L, self.language
+        comp = ev.comparison_name(lang)
+        es_fig = figure_html(plot_event_study(ev, language=lang), alt_event_study(ev, 2, lang),
+                             L["fig_events"].format(comparison=comp))
+        pl_fig = figure_html(plot_placebo(ev, language=lang), alt_placebo(ev, 3, lang),
+                             L["fig_placebo"].format(kommune=ev.kommune.name))
+        v = verdict(ev, lang)
+        paragraphs = [v["sure"]] + ([v["trend_warning"]] if v["trend_warning"] else [])
+        html = self._render("robustness", paragraphs=paragraphs, event_figure=es_fig, placebo_figure=pl_fig)
+        return Section("robustness", html, "\n".join(paragraphs))
+
+    def method(self) -> Section:
+        ev, lang = self.evaluation, self.language
+        m, c = method_paragraphs(ev, lang), caveats(ev, lang)
+        return Section("method", self._render("method", method=m, caveats=c), "\n".join(m + c))
+
+    def appendix(self) -> Section:
+        ev, L, lang = self.evaluation, self.L, self.language
+        src = ev.panel.source
+        origin = L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded" else src.get("origin", "")
+        data_rows = [
+            (L["source"], f"{src['credit']} ({src['publisher']})"),
+            (L["table"], f"{ev.outcome.table}: {src['title']}"),
+            (L["measure"], ev.outcome.source_note_da if lang == "da" else ev.outcome.source_note_en),
+            (L["period_covered"], ev.panel.coverage(lang)),
+            (L["snapshot"], origin),
+            (L["licence"], src["licence"]),
+        ]
+        params = [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)) for k, v in self.params.items()]
+        html = self._render("appendix", data_rows=data_rows, params=params, versions=package_versions())
+        return Section("appendix", html, "\n".join(f"{k}: {v}" for k, v in data_rows))
+
+    def sections(self) -> list[Section]:
+        return [self.front_page(), self.numbers(), self.robustness(), self.method(), self.appendix()]
