@@ -1,0 +1,116 @@
+"""Params files (one YAML per report): read, validate against the schema and the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from evaltools.data import UnknownOutcomeError, get_outcome, load_panel
+from evaltools.design import DesignError, make_design
+from evaltools.kommuner import UnknownKommuneError, get_kommune
+from evaltools.periods import PeriodError
+
+
+class ParamsError(ValueError):
+    """A params file that cannot run; the message names the file and the key."""
+
+    def __init__(self, path: str | Path, message: str, key: str | None = None):
+        self.path, self.key, self.message = str(path), key, message
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + message)
+
+
+class ReportParams(BaseModel):
+    """What one report needs. Unknown keys are errors (no silently ignored typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kommune: Union[str, int]
+    outcome: str
+    start: Union[str, int]
+    initiative: str
+    pre_start: Union[str, int, None] = None
+    post_end: Union[str, int, None] = None
+    comparison: Union[Literal["rest", "national"], list[Union[str, int]]] = "rest"
+    scale: Union[Literal["log", "level"], None] = None
+    committee: str = ""
+    report_date: Union[dt.date, None] = None
+    author: str = ""
+    language: Literal["da", "en"] = "da"
+
+    @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
+    @classmethod
+    def _as_text(cls, v):
+        return None if v is None else str(v)
+
+    def notebook_parameters(self) -> dict:
+        """The values papermill injects (JSON-friendly)."""
+        out = self.model_dump()
+        if out["report_date"] is not None:
+            out["report_date"] = out["report_date"].isoformat()
+        return out
+
+
+FIELDS = list(ReportParams.model_fields)
+
+
+def _first_error(path: Path, exc: ValidationError) -> ParamsError:
+    err = exc.errors()[0]
+    key = ".".join(str(x) for x in err["loc"] if not isinstance(x, int)) or None
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(key), FIELDS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return ParamsError(path, f"unknown key{hint}; allowed keys: {', '.join(FIELDS)}", key)
+    if err["type"] == "missing":
+        return ParamsError(path, "is required but missing", key)
+    key = key.split(".")[0] if key else key
+    given = err.get("input")
+    return ParamsError(path, f"{err['msg'].lower()} (got {given!r})", key)
+
+
+def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
+    """Read and validate a params file; raises ParamsError naming the file and key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(path, "no such params file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ParamsError(path, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(path, "must be a mapping of keys to values (key: value)")
+    try:
+        params = ReportParams(**{str(k): v for k, v in raw.items()})
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None
+    if check_data:
+        check_against_data(params, path)
+    return params
+
+
+def check_against_data(params: ReportParams, path: str | Path = "<params>") -> None:
+    """Check kommune, outcome and dates against the data before anything runs."""
+    try:
+        get_kommune(params.kommune)
+    except UnknownKommuneError as exc:
+        raise ParamsError(path, str(exc), "kommune") from None
+    try:
+        get_outcome(params.outcome)
+    except UnknownOutcomeError as exc:
+        raise ParamsError(path, str(exc), "outcome") from None
+    panel = load_panel(params.outcome)
+    comparison = params.comparison
+    try:
+        make_design(panel, params.kommune, params.start, pre_start=params.pre_start,
+                    post_end=params.post_end, comparison=comparison, scale=params.scale)
+    except UnknownKommuneError as exc:
+        raise ParamsError(path, str(exc), "comparison") from None
+    except (DesignError, PeriodError) as exc:
+        raise ParamsError(path, str(exc), getattr(exc, "field", None) or "start") from None

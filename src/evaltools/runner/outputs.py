@@ -1,0 +1,40 @@
+"""Output backends: what a finished notebook becomes (PDF, HTML, the executed notebook)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import nbformat
+
+
+def _pdf(nb: nbformat.NotebookNode) -> bytes:
+    from evaltools.report.exporter import EvaltoolsPDFExporter
+
+    body, _ = EvaltoolsPDFExporter().from_notebook_node(nb)
+    return body
+
+
+def _html(nb: nbformat.NotebookNode) -> bytes:
+    from evaltools.report.exporter import EvaltoolsHTMLExporter
+
+    body, _ = EvaltoolsHTMLExporter().from_notebook_node(nb)
+    return body.encode("utf-8")
+
+
+def _ipynb(nb: nbformat.NotebookNode) -> bytes:
+    return nbformat.writes(nb).encode("utf-8")
+
+
+# name -> (file extension, renderer)
+BACKENDS: dict[str, tuple[str, Callable[[nbformat.NotebookNode], bytes]]] = {
+    "pdf": (".pdf", _pdf),
+    "html": (".html", _html),
+    "ipynb": (".ipynb", _ipynb),
+}
+
+
+def get_backend(name: str) -> tuple[str, Callable[[nbformat.NotebookNode], bytes]]:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown output format '{name}'; available: {', '.join(BACKENDS)}") from None

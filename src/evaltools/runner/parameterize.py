@@ -1,0 +1,33 @@
+"""Turn a params file into notebook parameters, strictly: every key must be declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaltools.params import ReportParams
+
+
+class UndeclaredParameterError(ValueError):
+    pass
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters`` (papermill's own inspection)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)).keys())
+
+
+def notebook_parameters(params: ReportParams, notebook: Path, params_file: Path | None = None) -> dict:
+    """Parameters to inject; a key the notebook does not declare is an error (papermill#667)."""
+    values = params.notebook_parameters()
+    declared = declared_parameters(notebook)
+    missing = sorted(k for k in values if k not in declared)
+    if missing:
+        raise UndeclaredParameterError(
+            f"{notebook}: the parameters cell does not declare {', '.join(missing)}; "
+            "add them to the cell tagged 'parameters'"
+        )
+    if params_file is not None and "params_file" in declared:
+        values["params_file"] = str(params_file)
+    return values
