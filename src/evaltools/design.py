@@ -192,6 +192,7 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
         else:
             G = Y - C
     valid = np.isfinite(G).all(axis=1) & has_comparison
+    G[~valid] = np.nan  # unusable placebo rows: NaN, not +-inf, so later arithmetic stays quiet
     is_post = np.asarray(design.window >= design.start)
     return Gaps(design, codes, j, Y, C, G, valid, is_post)
 

@@ -20,6 +20,8 @@ class ParamsError(ValueError):
     """A params file that cannot run; the message names the file and the key."""
 
     def __init__(self, path: str | Path, message: str, key: str | None = None):
+        if key and message.startswith(f"{key} "):  # "start: start 2031K1 ..." reads twice
+            message = message[len(key) + 1:]
         self.path, self.key, self.message = str(path), key, message
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
         super().__init__(where + message)
@@ -81,9 +83,11 @@ def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # the context mark is where the broken construct began (what a user must fix)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParamsError(path, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        context = f" ({exc.context})" if getattr(exc, "context", None) else ""
+        raise ParamsError(path, f"not valid YAML{where}{context}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise ParamsError(path, "must be a mapping of keys to values (key: value)")
     try:

@@ -1,0 +1,142 @@
+"""The kommune evaluation against an independent calculation from the raw DST file."""
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from evaltools import evaluate
+from evaltools.design import DesignError
+
+QUARTERS_PRE = [f"{y}Q{q}" for y in (2010, 2011, 2012) for q in (1, 2, 3, 4)][2:10]  # 2010Q3-2012Q2
+QUARTERS_POST = ["2012Q3", "2012Q4", "2013Q1", "2013Q2"]
+
+
+@pytest.fixture(scope="module")
+def raw(raw_dir):
+    """{kommune name: {quarter: value}} straight from DST's AUK01 file (98 kommuner)."""
+    with open(raw_dir / "kommuner.csv", encoding="utf-8") as fh:
+        names = {r["navn"] for r in csv.DictReader(fh)}
+    out: dict[str, dict[str, float]] = {}
+    path = raw_dir / "dst_auk01_net_unemployed_social_assistance_kommune_quarterly_2007Q1_2025Q4.csv"
+    with open(path, encoding="utf-8-sig") as fh:
+        for r in csv.DictReader(fh, delimiter=";"):
+            name = "København" if r["OMRÅDE"] == "Copenhagen" else r["OMRÅDE"]
+            if name in names:
+                out.setdefault(name, {})[r["TID"]] = float(r["INDHOLD"])
+    assert len(out) == 98
+    return out
+
+
+def _did_t(own, comp):
+    """Log-scale DiD and classical t for one kommune vs its comparison sums (plain formulae)."""
+    gap = [math.log(own[q]) - math.log(comp[q]) for q in QUARTERS_PRE + QUARTERS_POST]
+    pre, post = gap[:8], gap[8:]
+    est = sum(post) / 4 - sum(pre) / 8
+    resid = [g - sum(pre) / 8 for g in pre] + [g - sum(post) / 4 for g in post]
+    sd = math.sqrt(sum(r * r for r in resid) / (12 - 2))
+    return est, est / (sd * math.sqrt(1 / 8 + 1 / 4))
+
+
+@pytest.fixture(scope="module")
+def lejre():
+    return evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2")
+
+
+def test_lejre_did_equals_independent_calculation(raw, lejre):
+    rest = {q: sum(v[q] for k, v in raw.items() if k != "Lejre") for q in QUARTERS_PRE + QUARTERS_POST}
+    est, t = _did_t(raw["Lejre"], rest)
+    assert lejre.did.estimate == pytest.approx(est, rel=1e-12)
+    assert lejre.did.t_stat == pytest.approx(t, rel=1e-9)
+    assert lejre.effect == pytest.approx(100 * (math.exp(est) - 1))
+    # the published report number: -27.9 per cent
+    assert round(lejre.effect, 1) == -27.9
+
+
+def test_lejre_placebo_rank_equals_independent_calculation(raw, lejre):
+    quarters = QUARTERS_PRE + QUARTERS_POST
+    total = {q: sum(v[q] for v in raw.values()) for q in quarters}
+    _, t_lejre = _did_t(raw["Lejre"], {q: total[q] - raw["Lejre"][q] for q in quarters})
+    placebo_t = []
+    for name, own in raw.items():
+        if name == "Lejre":
+            continue
+        comp = {q: total[q] - own[q] - raw["Lejre"][q] for q in quarters}  # real treated excluded
+        placebo_t.append(_did_t(own, comp)[1])
+    as_extreme = sum(abs(t) >= abs(t_lejre) for t in placebo_t)
+    assert len(placebo_t) == 97
+    assert lejre.placebo.n_as_extreme == as_extreme == 33
+    assert lejre.placebo.p_value == pytest.approx((1 + as_extreme) / 98)
+    assert lejre.placebo.rank == 34
+
+
+def test_closed_form_placebo_matches_statsmodels_for_the_treated(lejre):
+    assert lejre.placebo.estimate == pytest.approx(lejre.did.estimate, rel=1e-12)
+    assert lejre.placebo.std_error == pytest.approx(lejre.did.std_error, rel=1e-9)
+
+
+def test_group_means_are_the_raw_averages(raw, lejre):
+    assert lejre.treated_means.pre == pytest.approx(np.mean([raw["Lejre"][q] for q in QUARTERS_PRE]))
+    assert lejre.treated_means.post == pytest.approx(np.mean([raw["Lejre"][q] for q in QUARTERS_POST]))
+    assert lejre.treated_means.pre == 58.5 and lejre.treated_means.post == 54.0
+
+
+def test_event_study_reference_is_zero_and_band_holds_placebos(lejre):
+    es = lejre.events
+    ref = list(es.periods).index(es.reference)
+    assert str(es.reference) == "2012Q2"
+    assert es.coefficients[ref] == 0.0
+    assert (es.band_low <= es.band_high).all()
+    assert 1 / 98 <= es.pretrend_p <= 1
+
+
+def test_placebo_interval_contains_estimate_and_is_wider_than_classical(lejre):
+    lo, hi = lejre.conf_int()
+    clo, chi = lejre.conf_int_classical()
+    assert lo < lejre.effect < hi
+    assert hi - lo > chi - clo  # one treated unit: the classical interval is too narrow here
+
+
+def test_time_placebos_use_only_pre_period(lejre):
+    starts = [str(t.fake_start) for t in lejre.time_placebos]
+    assert starts == ["2011Q1", "2011Q2", "2011Q3", "2011Q4", "2012Q1", "2012Q2"]
+
+
+def test_verdict_is_honest_about_noise(lejre):
+    v = lejre.verdict()
+    assert "kan ikke skelnes fra tilfældige udsving" in v["sure"]
+    assert "33 af 97 andre kommuner" in v["sure"]
+    assert "ikke nødvendigvis en virkning" in v["caveat"]
+    assert lejre.verdict("en")["verdict"] == "No clear difference from the comparison"
+
+
+def test_rates_use_procentpoint_and_average_of_other_kommuner():
+    ev = evaluate("Horsens", "ledighedsprocent", "2013")
+    assert ev.effect_unit == "procentpoint"
+    assert ev.comparison_name() == "gennemsnittet af de øvrige kommuner"
+    assert ev.placebo.n_placebos == 97
+
+
+def test_list_comparison_gladsaxe_vs_ballerup():
+    ev = evaluate("Gladsaxe", "kontanthjaelp_nettoledige", "2012K1", comparison=["Ballerup"])
+    assert ev.comparison_name() == "Ballerup"
+    # placebo kommuner are compared with Ballerup too; Ballerup itself has no comparison left
+    assert ev.placebo.n_placebos == 96
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [({"start": "2031K1"}, "start"), ({"start": "2007K3"}, "pre_start"),
+     ({"start": "2012K3", "post_end": "2026K1"}, "post_end"), ({"start": "2012"}, None)],
+)
+def test_design_errors(kwargs, field):
+    with pytest.raises((DesignError, ValueError)) as info:
+        evaluate("Lejre", "kontanthjaelp_nettoledige", **kwargs)
+    if field:
+        assert info.value.field == field
+
+
+def test_national_comparison_refused_without_national_series():
+    with pytest.raises(DesignError, match="no national series"):
+        evaluate("Lejre", "ledighedsprocent", "2012", comparison="national")

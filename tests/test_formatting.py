@@ -1,0 +1,26 @@
+from evaltools.formatting import MINUS, fmt_number, fmt_p
+from evaltools.periods import format_period, parse_period
+
+
+def test_danish_decimal_comma_and_thousands_dot():
+    assert fmt_number(1234.56, 1) == "1.234,6"
+    assert fmt_number(-27.86, 1) == f"{MINUS}27,9"
+    assert fmt_number(35.4, 1, signed=True) == "+35,4"
+    assert fmt_number(18690.25, 0) == "18.690"
+
+
+def test_english_numbers():
+    assert fmt_number(1234.56, 1, "en") == "1,234.6"
+    assert fmt_p(0.0102, "en") == "0.01"
+
+
+def test_zero_is_not_signed_or_negative():
+    assert fmt_number(-0.01, 1, signed=True) == "0,0"
+
+
+def test_periods():
+    assert str(parse_period("2012K3")) == "2012Q3"
+    assert str(parse_period("2012q3")) == "2012Q3"
+    assert format_period(parse_period("2012Q3")) == "2012K3"
+    assert format_period(parse_period("2012Q3"), "en") == "2012Q3"
+    assert format_period(parse_period(2013)) == "2013"
