@@ -24,6 +24,7 @@ from evaltools.kommuner import Kommune
 from evaltools.periods import format_period
 
 PRETREND_LEVEL = 0.10
+TIME_PLACEBO_LEVEL = 0.05
 
 
 @dataclass
@@ -97,6 +98,12 @@ class Evaluation:
         return self.events.pretrend_p < PRETREND_LEVEL
 
     @property
+    def early_divergence(self) -> TimePlacebo | None:
+        """The clearest fake start before the real one, if it is as clear as a real finding (p <= 0.05)."""
+        hits = [t for t in self.time_placebos if t.p_value <= TIME_PLACEBO_LEVEL]
+        return min(hits, key=lambda t: t.p_value) if hits else None
+
+    @property
     def effect_in_units(self) -> float | None:
         """Log scale, count outcomes: the effect as persons per period (actual minus counterfactual)."""
         if self.design.scale != "log" or self.outcome.kind != "count":
@@ -139,6 +146,7 @@ class Evaluation:
                     "p_value_classical": self.did.p_value,
                     "pretrend_p": self.events.pretrend_p,
                     "pretrend_warning": self.pretrend_warning,
+                    "early_divergence": self.early_divergence is not None,
                 }
             ]
         )

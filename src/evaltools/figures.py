@@ -43,9 +43,23 @@ def _labels(ev: Evaluation, language: str):
     return [format_period(p, language) for p in ev.design.window]
 
 
-def _xticks(ax, labels: list[str]):
-    step = max(1, len(labels) // 8)
+def _xticks(ax, labels: list[str], most: int = 7):
+    step = -(-len(labels) // most)  # ceiling: at most `most` labels, so they never collide
     ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+
+
+def _danish_numbers(ax, language: str, axis: str = "y"):
+    """Tick labels with a decimal comma (da) and as few decimals as the ticks need."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+
+    def fmt(value, _pos):
+        decimals = 0 if abs(value - round(value)) < 1e-9 else 1
+        return fmt_number(value, decimals, language)
+
+    target.set_major_formatter(FuncFormatter(fmt))
 
 
 def _start_line(ax, ev: Evaluation, language: str):
@@ -85,7 +99,8 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     ref = format_period(ev.design.reference, language)
     ax.set_ylabel(f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100")
     ax.set_xlabel("")
-    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    _danish_numbers(ax, language)
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -109,7 +124,8 @@ def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
     ref = format_period(es.reference, language)
     unit = ev.unit_in(language)
     ax.set_ylabel(f"Forskel i forhold til {ref}, {unit}" if language == "da" else f"Difference vs {ref}, {unit}", fontsize=9)
-    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    _danish_numbers(ax, language)
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -128,6 +144,10 @@ def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
     ax.axvline(pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
     ax.set_xlabel(f"Hvor tydelig ændringen er ({label})" if language == "da" else f"How clear the change is ({label})")
     ax.set_ylabel("Antal kommuner" if language == "da" else "Number of kommuner")
+    _danish_numbers(ax, language, "x")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(frameon=False, fontsize=9)
     fig.tight_layout()
     return fig

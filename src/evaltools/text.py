@@ -152,6 +152,17 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
                    f"(test of parallel pre-trends: p = {fmt_p(ev.events.pretrend_p, language)}). "
                    "The comparison is therefore uncertain.")
 
+    early = ev.early_divergence
+    if early is not None:
+        fake = format_period(early.fake_start, language)
+        amount = f"{fmt_number(ev._to_reader(early.estimate), 1, language, signed=True)} {ev.unit_in(language)}"
+        warning = (warning + " " if warning else "") + (
+            f"Advarsel: Vi har prøvet {len(ev.time_placebos)} falske startdatoer før indsatsen. Med start i {fake} "
+            f"finder samme beregning også en tydelig forskel ({amount}, placebo-p = {fmt_p(early.p_value, language)}). "
+            "Udviklingen kan altså være begyndt før indsatsen." if da else
+            f"Warning: we tried {len(ev.time_placebos)} fake start dates before the initiative. With a start in "
+            f"{fake} the same calculation also finds a clear difference ({amount}, placebo p = "
+            f"{fmt_p(early.p_value, language)}). The change may have begun before the initiative.")
     caveat = ("Tallene viser, hvordan kommunen klarede sig i forhold til sammenligningen – ikke "
               "nødvendigvis en virkning af indsatsen. Andre forhold i kommunen kan have ændret sig samtidig."
               if da else
@@ -235,6 +246,7 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         n = len(ev.placebo.excluded)
         items.append(f"{n} kommune(r) kunne ikke indgå i placebo-testen på grund af manglende eller nul-værdier."
                      if da else f"{n} kommune(s) could not enter the placebo test because of missing or zero values.")
-    if ev.pretrend_warning:
-        items.append(verdict(ev, language)["trend_warning"])
+    warning = verdict(ev, language)["trend_warning"]
+    if warning:
+        items.append(warning)
     return items

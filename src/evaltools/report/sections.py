@@ -231,7 +231,7 @@ class Report:
         src = ev.panel.source
         origin = L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded" else src.get("origin", "")
         data_rows = [
-            (L["source"], f"{src['credit']} ({src['publisher']})"),
+            (L["source"], f"{src['publisher']}. {src['credit']}."),
             (L["table"], f"{ev.outcome.table}: {src['title']}"),
             (L["measure"], ev.outcome.source_note_da if lang == "da" else ev.outcome.source_note_en),
             (L["period_covered"], ev.panel.coverage(lang)),
