@@ -67,3 +67,13 @@ def test_bad_columns_are_named():
         fit_did(df, outcome="nope", treated="d", post="p")
     with pytest.raises(ValueError, match="'p' must be 0/1"):
         fit_did(df, outcome="y", treated="d", post="p")
+
+
+def test_wooldridge_example_13_4_injury_durations():
+    # Wooldridge, Example 13.4 (Meyer, Viscusi & Durbin 1995), Kentucky: log(durat) on afchnge,
+    # highearn, afchnge*highearn: .191 (se .069), n = 5,626
+    d = wooldridge.data("injury")
+    r = fit_did(d[d["ky"] == 1], outcome="ldurat", treated="highearn", post="afchnge")
+    assert round(r.estimate, 3) == 0.191
+    assert round(r.std_error, 3) == 0.069
+    assert r.n_obs == 5626

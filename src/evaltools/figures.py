@@ -117,7 +117,8 @@ def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
     x = np.arange(len(es.periods))
     ax.fill_between(x, to_reader(es.band_low), to_reader(es.band_high), color=BAND_COLOR,
                     label="95 % af placebo-kommunerne" if language == "da" else "95% of placebo kommuner")
-    ax.plot(x, to_reader(es.coefficients), color=KOMMUNE_COLOR, marker="o", linewidth=2, label=ev.kommune.name)
+    sns.lineplot(x=x, y=to_reader(es.coefficients), ax=ax, color=KOMMUNE_COLOR, marker="o", linewidth=2,
+                 label=ev.kommune.name)
     ax.axhline(0, color="#999999", linewidth=0.8)
     _start_line(ax, ev, language)
     _xticks(ax, _labels(ev, language))
