@@ -140,3 +140,18 @@ def test_design_errors(kwargs, field):
 def test_national_comparison_refused_without_national_series():
     with pytest.raises(DesignError, match="no national series"):
         evaluate("Lejre", "ledighedsprocent", "2012", comparison="national")
+
+
+@pytest.mark.parametrize("kommune", ["Lejre", "Horsens", "Gladsaxe", "Aarhus", "Læsø", "København"])
+def test_placebo_interval_excludes_zero_exactly_when_p_at_most_5_percent(kommune):
+    # Horsens 2012K3 has 4 placebos as extreme: p = 5/98 = 0.051, so its interval must include 0
+    ev = evaluate(kommune, "kontanthjaelp_nettoledige", "2012K3")
+    lo, hi = ev.placebo.conf_int()
+    assert (lo > 0 or hi < 0) == (ev.p_value <= 0.05)
+
+
+def test_horsens_borderline_case():
+    ev = evaluate("Horsens", "kontanthjaelp_nettoledige", "2012K3")
+    assert ev.placebo.n_as_extreme == 4 and ev.p_value == pytest.approx(5 / 98)
+    lo, hi = ev.conf_int()
+    assert lo < 0 < hi

@@ -39,6 +39,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from evaltools.kommuner import UnknownKommuneError
+    from evaltools.runner.batch import run_batch
+    from evaltools.runner.parameterize import UndeclaredParameterError
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    try:
+        result = run_batch(args.targets, kommuner=args.kommuner, out_dir=args.out, name=args.name,
+                           notebook=args.notebook, force=args.force, workers=args.workers,
+                           executor=args.executor, scheduler=args.scheduler, formats=formats,
+                           progress=not args.no_progress)
+    except (UnknownKommuneError, UndeclaredParameterError, FileNotFoundError, ValueError) as exc:
+        return _err(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        return _err("interrupted; finished reports and the ledger are kept, run again to resume", 130)
+    built, reused, failed = len(result.built), len(result.reused), len(result.failed)
+    print(f"{built} built, {reused} unchanged (skipped), {failed} failed in {result.seconds:.1f} s", file=sys.stderr)
+    if failed:
+        print("\nFailed reports:", file=sys.stderr)
+        width = max(len(r["name"]) for r in result.failed)
+        for r in result.failed:
+            where = f"cell {r['cell']}: " if r.get("cell") else ""
+            print(f"  {r['name']:<{width}}  {where}{r['error']}", file=sys.stderr)
+    print(f"ledger: {result.folder / 'manifest.csv'}", file=sys.stderr)
+    if result.overview:
+        print(result.overview)
+    return EXIT_FAILED if failed else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from evaltools.params import ParamsError, load_params
 
@@ -83,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing report")
     run.add_argument("--format", default="pdf,ipynb", help="outputs: pdf, html, ipynb (default: pdf,ipynb)")
     run.set_defaults(func=cmd_run)
+
+    batch = sub.add_parser("batch", help="build many reports in parallel, with a ledger and an overview")
+    batch.add_argument("targets", nargs="+", type=Path, help="params files or folders of them")
+    batch.add_argument("--kommuner", default=None, help="'all' or a comma list: run each params file for these kommuner")
+    batch.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    batch.add_argument("--name", default=None, help="batch folder name under --out (default: from the target)")
+    batch.add_argument("--notebook", type=Path, default=None)
+    batch.add_argument("--force", action="store_true", help="rebuild reports even when nothing changed")
+    batch.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
+    batch.add_argument("--executor", choices=["local", "dask"], default="local")
+    batch.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
+    batch.add_argument("--format", default="pdf,ipynb")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(func=cmd_batch)
 
     check = sub.add_parser("check", help="validate params files without running anything")
     check.add_argument("params", type=Path, nargs="+")

@@ -53,12 +53,16 @@ class PlaceboTest:
         return 1 / (self.n_placebos + 1)
 
     def conf_int(self, alpha: float | None = None) -> tuple[float, float]:
-        """Permutation interval: estimate +- q * SE, q the (1-alpha) quantile of placebo |t|.
+        """Permutation interval: estimate +- q * SE, with q the k-th largest placebo |t|, k = floor(alpha (N+1)).
 
-        This is the set of constant effects the placebo t-test would not reject.
+        This inverts the placebo t-test exactly: the interval excludes a constant effect c if and
+        only if the test of c has p <= alpha (so it excludes 0 exactly when ``p_value <= alpha``).
         """
         alpha = self.alpha if alpha is None else alpha
-        q = float(np.quantile(np.abs(self.placebo_t), 1 - alpha, method="higher"))
+        k = int(np.floor(alpha * (self.n_placebos + 1) + 1e-9))
+        if k < 1:  # too few placebos to ever reject at this level
+            return -np.inf, np.inf
+        q = float(np.sort(np.abs(self.placebo_t))[-k])
         return self.estimate - q * self.std_error, self.estimate + q * self.std_error
 
     def tidy(self) -> pd.DataFrame:

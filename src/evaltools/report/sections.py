@@ -9,8 +9,6 @@ author, language) that the PDF needs.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -28,6 +26,7 @@ from evaltools.figures import (
     plot_trends,
 )
 from evaltools.formatting import fmt_number, fmt_p
+from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.text import caveats, comparison_detail, headline, method_paragraphs, verdict
@@ -69,11 +68,6 @@ def package_versions() -> list[tuple[str, str]]:
     return out
 
 
-def params_hash(params: dict) -> str:
-    text = json.dumps(params, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
 @dataclass
 class Report:
     """Everything one report shows, built from an Evaluation plus the committee context."""
@@ -104,14 +98,15 @@ class Report:
         **extra,
     ) -> Report:
         """Evaluate and wrap in a Report; the notebook's one call."""
-        params = dict(kommune=kommune, outcome=outcome, start=start, pre_start=pre_start, post_end=post_end,
-                      comparison=comparison, scale=scale, initiative=initiative, committee=committee,
+        # the same keys and values papermill injected, so the hash equals the runner's
+        params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
+                      post_end=post_end, comparison=comparison, scale=scale, committee=committee,
                       report_date=report_date, author=author, language=language, **extra)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
         return cls(ev, initiative=initiative, committee=committee, date=date,
-                   author=author or ("evaltools"), params={k: v for k, v in params.items() if v is not None})
+                   author=author or "evaltools", params=params)
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -132,8 +127,9 @@ class Report:
     def document_metadata(self) -> dict:
         ev = self.evaluation
         credit = ev.panel.source["credit"] if self.language == "da" else "Source: Statistics Denmark"
-        footer = (f"{credit}, {ev.outcome.table} · evaltools {dict(package_versions()).get('evaltools', '')}"
-                  f" · parametre {params_hash(self.params)}")
+        words = ("parametre", "data", "kode") if self.language == "da" else ("params", "data", "code")
+        footer = (f"{credit}, {ev.outcome.table} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
+                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
         return {
             "title": self.title,
             "author": self.author or "evaltools",
@@ -142,6 +138,9 @@ class Report:
             "keywords": ["evaluering", ev.kommune.name, ev.outcome.table, "forskel-i-forskelle"],
             "footer": footer,
             "date": self.date.isoformat(),
+            "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
+            # the numbers, so a batch ledger records exactly what this report shows
+            "results": {k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},
         }
 
     # -- sections -----------------------------------------------------------------------------
@@ -238,7 +237,8 @@ class Report:
             (L["snapshot"], origin),
             (L["licence"], src["licence"]),
         ]
-        params = [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)) for k, v in self.params.items()]
+        params = [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
+                  for k, v in self.params.items() if v not in (None, "")]
         html = self._render("appendix", data_rows=data_rows, params=params, versions=package_versions())
         return Section("appendix", html, "\n".join(f"{k}: {v}" for k, v in data_rows))
 

@@ -1,19 +1,30 @@
-"""Execution engines: how a parameterised notebook gets executed. A registry, like papermill's."""
+"""Execution engines: how a parameterised notebook gets executed. A registry, like papermill's.
+
+- ``papermill``: a fresh kernel per notebook, exactly what a user's own run does.
+- ``warm``: one kernel per worker process, reused: its namespace is reset before each report
+  and it starts in the report's own scratch folder, but imported modules (pandas, statsmodels,
+  seaborn, evaltools and its loaded data) stay warm. Papermill's own parameterisation is used.
+"""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Protocol
 
 import nbformat
 
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # the kernel's start-up log is not the user's business
+
 
 class Engine(Protocol):
+    name: str
+
     def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode: ...
 
 
 class PapermillEngine:
-    """papermill in a fresh kernel: what a user's interactive run does, step for step."""
+    """papermill in a fresh kernel."""
 
     name = "papermill"
 
@@ -24,28 +35,95 @@ class PapermillEngine:
     def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode:
         import papermill
 
+        from evaltools.runner.kernel import ensure_kernel
+
         return papermill.execute_notebook(
             str(notebook),
             None,  # keep the executed notebook in memory; we write it atomically ourselves
             parameters=parameters,
-            kernel_name=self.kernel_name or _native_kernel(),
+            kernel_name=self.kernel_name or ensure_kernel(),
             cwd=str(cwd),
             progress_bar=False,
             execution_timeout=self.timeout,
             report_mode=False,
-            # the kernel's start-up log lines are not the user's business
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=KERNEL_ARGS,
         )
 
-
-def _native_kernel() -> str:
-    """A kernel that runs in this interpreter (so the installed evaltools is importable)."""
-    from evaltools.runner.kernel import ensure_kernel
-
-    return ensure_kernel()
+    def close(self) -> None:
+        pass
 
 
-ENGINES: dict[str, type] = {"papermill": PapermillEngine}
+# chdir first: the previous report's scratch folder (the kernel's cwd) is gone by now
+RESET_CODE = "import os as _os\n_os.chdir({cwd!r})\nget_ipython().run_line_magic('reset', '-f')"
+
+
+class WarmKernelEngine:
+    """Reuse one kernel for many notebooks (per worker process)."""
+
+    name = "warm"
+
+    def __init__(self, kernel_name: str | None = None, timeout: int = 600):
+        self.kernel_name = kernel_name
+        self.timeout = timeout
+        self._km = None
+        self._kc = None
+        self._templates: dict[Path, nbformat.NotebookNode] = {}
+
+    def _start(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        from evaltools.runner.kernel import ensure_kernel
+
+        self._km = KernelManager(kernel_name=self.kernel_name or ensure_kernel())
+        self._km.start_kernel(extra_arguments=KERNEL_ARGS)
+        self._kc = self._km.client()
+        self._kc.start_channels()
+        self._kc.wait_for_ready(timeout=60)
+
+    def _alive(self) -> bool:
+        return self._km is not None and self._km.is_alive()
+
+    def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode:
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        if not self._alive():
+            self.close()
+            self._start()
+        if notebook not in self._templates:
+            self._templates[notebook] = load_notebook_node(str(notebook))  # adds papermill's metadata
+        nb = parameterize_notebook(copy.deepcopy(self._templates[notebook]), parameters, report_mode=False)
+        reset = nbformat.v4.new_code_cell(RESET_CODE.format(cwd=str(cwd)))
+        nb.cells.insert(0, reset)
+        client = NotebookClient(nb, km=self._km, timeout=self.timeout, allow_errors=False)
+        client.kc = self._kc
+        try:
+            client.execute(cleanup_kc=False)
+        except DeadKernelError:
+            self.close()  # the next report gets a fresh kernel
+            raise
+        except CellExecutionError as exc:
+            nb.cells.remove(reset)
+            # like papermill's error: which cell (index in the executed notebook) and its source
+            for index, cell in enumerate(nb.cells):
+                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                    exc.cell_index, exc.source = index, cell.source
+                    break
+            raise
+        nb.cells.remove(reset)
+        return nb
+
+    def close(self) -> None:
+        if self._kc is not None:
+            self._kc.stop_channels()
+        if self._km is not None and self._km.has_kernel:
+            self._km.shutdown_kernel(now=True)
+        self._km = self._kc = None
+
+
+ENGINES: dict[str, type] = {"papermill": PapermillEngine, "warm": WarmKernelEngine}
 
 
 def get_engine(name: str = "papermill", **kwargs) -> Engine:

@@ -8,14 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from evaltools.params import ReportParams, load_params
-from evaltools.runner.engines import get_engine
+from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner.io import atomic_write_bytes
 from evaltools.runner.outputs import get_backend
 from evaltools.runner.parameterize import notebook_parameters
 
 DEFAULT_NOTEBOOK = Path("notebooks") / "evaluering.ipynb"
 DEFAULT_FORMATS = ("pdf", "ipynb")
+METADATA_KEY = "evaltools"
 
 
 class ReportExistsError(FileExistsError):
@@ -24,11 +27,14 @@ class ReportExistsError(FileExistsError):
 
 
 class NotebookFailedError(RuntimeError):
-    """The notebook raised; ``cell`` is the failing cell's index, ``error`` its message."""
+    """The notebook raised. ``cell`` is the failing cell's position in the user's notebook
+    (1-based, papermill's injected cell not counted), ``line`` its first line, ``error`` the error."""
 
-    def __init__(self, notebook: str, cell: int | None, error: str):
-        self.cell, self.error = cell, error
+    def __init__(self, notebook: str, cell: int | None, error: str, line: str | None = None):
+        self.cell, self.error, self.line = cell, error, line
         where = f"cell {cell}" if cell is not None else "a cell"
+        if line:
+            where += f" ({line})"
         super().__init__(f"{notebook}: {where} failed: {error}")
 
 
@@ -39,6 +45,7 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     replaced: bool = False
+    metadata: dict = field(default_factory=dict)  # the report's own: title, hashes, results
 
     @property
     def pdf(self) -> Path | None:
@@ -48,9 +55,9 @@ class RunResult:
 def find_notebook(params_file: Path, notebook: Path | None = None) -> Path:
     """The notebook to run: given, or notebooks/evaluering.ipynb above the params file or here."""
     if notebook is not None:
-        if not notebook.is_file():
+        if not Path(notebook).is_file():
             raise FileNotFoundError(f"notebook not found: {notebook}")
-        return notebook
+        return Path(notebook)
     for base in [params_file.resolve().parent, *params_file.resolve().parents, Path.cwd()]:
         candidate = base / DEFAULT_NOTEBOOK
         if candidate.is_file():
@@ -58,16 +65,64 @@ def find_notebook(params_file: Path, notebook: Path | None = None) -> Path:
     raise FileNotFoundError(f"cannot find {DEFAULT_NOTEBOOK}; pass --notebook")
 
 
-def output_paths(params_file: Path, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
-    stem = params_file.stem
+def output_paths(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
     return {fmt: out_dir / stem / f"{stem}{get_backend(fmt)[0]}" for fmt in formats}
 
 
+def report_metadata(nb: nbformat.NotebookNode) -> dict:
+    """The metadata our front page output carries (title, hashes, results)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            found = out.get("metadata", {}).get(METADATA_KEY)
+            if found:
+                return dict(found)
+    return {}
+
+
 def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
-    """papermill's PapermillExecutionError carries the cell and the error; say it in one line."""
-    cell = getattr(exc, "exec_count", None)
-    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-    return NotebookFailedError(str(nb_path), cell, f"{ename}: {evalue}")
+    """papermill's and our warm engine's errors carry the failing cell; say it in one line."""
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        lines = str(exc).strip().splitlines()
+        evalue = lines[-1] if lines else ""
+    index = getattr(exc, "cell_index", None)
+    cell = None
+    if index is not None:
+        # the executed notebook is the template plus papermill's injected cell right after the
+        # parameters cell; count cells as the user sees them in the template
+        template = nbformat.read(str(nb_path), as_version=4)
+        params_at = next((i for i, c in enumerate(template.cells)
+                          if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        shift = 1 if params_at is not None and index > params_at + 1 else 0
+        cell = index - shift + 1
+    source = getattr(exc, "source", None) or ""
+    line = source.strip().splitlines()[0][:60] if source.strip() else None
+    return NotebookFailedError(str(nb_path), cell, f"{ename}: {evalue}", line)
+
+
+def render_report(
+    params: ReportParams,
+    params_file: Path,
+    targets: dict[str, Path],
+    nb_path: Path,
+    engine: Engine,
+) -> tuple[dict, float]:
+    """Execute and render; write every target atomically only after all of them succeeded."""
+    started = time.perf_counter()
+    parameters = notebook_parameters(params, nb_path, params_file)
+    # The kernel works in its own scratch folder: parallel runs never share intermediate files.
+    with tempfile.TemporaryDirectory(prefix="evaltools-run-") as scratch:
+        try:
+            nb = engine.execute(nb_path, parameters, cwd=Path(scratch))
+        except Exception as exc:
+            if type(exc).__name__ in ("PapermillExecutionError", "CellExecutionError", "DeadKernelError", "CellTimeoutError"):
+                raise _failure(nb_path, exc) from None
+            raise
+        rendered = {fmt: get_backend(fmt)[1](nb) for fmt in targets}
+    for fmt, data in rendered.items():
+        atomic_write_bytes(targets[fmt], data)
+    return report_metadata(nb), time.perf_counter() - started
 
 
 def run_report(
@@ -84,26 +139,17 @@ def run_report(
     Nothing is written unless the whole run succeeds; an existing report is only replaced with
     ``force=True``.
     """
-    started = time.perf_counter()
     params_file, out_dir = Path(params_file), Path(out_dir)
     params = load_params(params_file)  # raises ParamsError before anything runs
     nb_path = find_notebook(params_file, Path(notebook) if notebook else None)
-    parameters = notebook_parameters(params, nb_path, params_file)
-    targets = output_paths(params_file, out_dir, formats)
+    notebook_parameters(params, nb_path, params_file)  # strict: undeclared keys fail before a kernel starts
+    targets = output_paths(params_file.stem, out_dir, formats)
     existing = [p for p in targets.values() if p.exists()]
     if existing and not force:
         raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
-
-    # The kernel works in its own scratch folder: parallel runs never share intermediate files.
-    with tempfile.TemporaryDirectory(prefix="evaltools-run-") as scratch:
-        try:
-            nb = get_engine(engine).execute(nb_path, parameters, cwd=Path(scratch))
-        except Exception as exc:  # papermill raises its own error type with the cell's error
-            if type(exc).__name__ == "PapermillExecutionError":
-                raise _failure(nb_path, exc) from None
-            raise
-        rendered = {fmt: get_backend(fmt)[1](nb) for fmt in formats}
-    for fmt, data in rendered.items():
-        atomic_write_bytes(targets[fmt], data)
-    return RunResult(params_file, params, targets, time.perf_counter() - started, replaced=bool(existing))
-
+    eng = get_engine(engine)
+    try:
+        metadata, seconds = render_report(params, params_file, targets, nb_path, eng)
+    finally:
+        eng.close()
+    return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata)

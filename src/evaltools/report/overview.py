@@ -1,0 +1,94 @@
+"""The batch overview PDF: every kommune ranked by its estimate, with intervals; seeds highlighted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from evaltools.data import get_outcome
+from evaltools.figures import figure_html
+from evaltools.formatting import fmt_number, fmt_p
+
+CSS = Path(__file__).parent / "templates" / "nbconvert" / "evaltools" / "report.css"
+
+LABELS = {
+    "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95 %-interval (placebo)", "p": "Placebo-p",
+           "flags": "Advarsler", "page": "Side", "of": "af", "pretrend": "forskellig udvikling før start",
+           "early": "forskel allerede før start", "seed": "fremhævet: kommunen fra params-filen"},
+    "en": {"kommune": "Kommune", "estimate": "Difference", "interval": "95% interval (placebo)", "p": "Placebo p",
+           "flags": "Warnings", "page": "Page", "of": "of", "pretrend": "different pre-trend",
+           "early": "difference before the start", "seed": "highlighted: the params file's own kommune"},
+}
+
+
+def _forest(rows: list[dict], unit: str, language: str):
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from evaltools.figures import KOMMUNE_COLOR, STYLE
+
+    sns.set_theme(style="whitegrid", rc=STYLE)
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(7.0, max(2.0, 0.16 * n + 0.8)))
+    for i, r in enumerate(rows):
+        color = KOMMUNE_COLOR if r["seed"] else "#555555"
+        ax.plot([r["conf_low"], r["conf_high"]], [i, i], color=color, linewidth=1.2 if r["seed"] else 0.8)
+        ax.plot([r["estimate"]], [i], "o", color=color, markersize=5 if r["seed"] else 3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(range(n), [r["kommune"] for r in rows], fontsize=6 if n > 40 else 8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{'Forskel' if language == 'da' else 'Difference'}, {unit}")
+    fig.tight_layout()
+    return fig
+
+
+def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes:
+    """PDF bytes of the overview of finished reports (manifest rows with status ok)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from evaltools.report.pdf import html_to_pdf
+
+    L = LABELS[language]
+    by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        by_group[(r["outcome"], r["unit"])].append(r)
+    groups = []
+    for (outcome_id, unit), items in by_group.items():
+        items = sorted(items, key=lambda r: r["estimate"])
+        outcome = get_outcome(outcome_id)
+        table = []
+        for r in items:
+            flags = [L["pretrend"]] if r.get("pretrend_warning") else []
+            flags += [L["early"]] if r.get("early_divergence") else []
+            table.append({
+                "kommune": r["kommune"], "seed": r["seed"],
+                "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)}",
+                "interval": f"{fmt_number(r['conf_low'], 1, language, signed=True)} – {fmt_number(r['conf_high'], 1, language, signed=True)}",
+                "p": fmt_p(r["p_value_placebo"], language), "flags": ", ".join(flags),
+            })
+        clear = sum(1 for r in items if r["p_value_placebo"] <= 0.05)
+        seeds = [r["kommune"] for r in items if r["seed"]]
+        if language == "da":
+            summary = (f"{len(items)} rapporter. {clear} har en forskel, der næppe er tilfældig (placebo-p ≤ 0,05); "
+                       f"med {len(items)} sammenligninger forventes omkring {fmt_number(0.05 * len(items), 1)} alene ved tilfældighed."
+                       + (f" Fremhævet: {', '.join(seeds)}." if seeds else ""))
+            heading = f"{outcome.label_da} ({unit})"
+            alt = (f"Figur: {len(items)} kommuner sorteret efter forskel i {unit} med 95 %-intervaller; "
+                   f"lavest {items[0]['kommune']} ({fmt_number(items[0]['estimate'], 1)}), "
+                   f"højest {items[-1]['kommune']} ({fmt_number(items[-1]['estimate'], 1)}).")
+        else:
+            summary = (f"{len(items)} reports. {clear} show a difference unlikely to be chance (placebo p ≤ 0.05); "
+                       f"with {len(items)} comparisons about {0.05 * len(items):.1f} are expected by chance alone."
+                       + (f" Highlighted: {', '.join(seeds)}." if seeds else ""))
+            heading = f"{outcome.label_en} ({unit})"
+            alt = (f"Figure: {len(items)} kommuner sorted by difference in {unit} with 95% intervals; "
+                   f"lowest {items[0]['kommune']} ({items[0]['estimate']:.1f}), highest {items[-1]['kommune']} ({items[-1]['estimate']:.1f}).")
+        groups.append({"heading": heading, "summary": summary, "rows": table, "caption": L["seed"],
+                       "figure": figure_html(_forest(items, unit, language), alt)})
+    env = Environment(loader=PackageLoader("evaltools.report", "templates/fragments"), autoescape=select_autoescape(["j2"]))
+    subtitle = "Oversigt over batchens rapporter" if language == "da" else "Overview of the batch's reports"
+    footer = "Kilde: Danmarks Statistik · evaltools" if language == "da" else "Source: Statistics Denmark · evaltools"
+    html = env.get_template("overview.html.j2").render(
+        title=title, heading=(f"Oversigt: {title}" if language == "da" else f"Overview: {title}"), subtitle=subtitle, groups=groups, L=L, lang=language, css=CSS.read_text(encoding="utf-8"), footer=footer
+    )
+    return html_to_pdf(html)

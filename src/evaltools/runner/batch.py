@@ -1,0 +1,174 @@
+"""Batches: many reports in parallel, resumable, with a ledger, a failure table and an overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evaltools.hashing import code_hash, data_hash, file_hash, params_hash
+from evaltools.kommuner import get_kommune
+from evaltools.runner.executors import JobSpec, get_executor
+from evaltools.runner.io import atomic_write_bytes
+from evaltools.runner.jobs import Job, plan_jobs
+from evaltools.runner.ledger import Ledger
+from evaltools.runner.parameterize import notebook_parameters
+from evaltools.runner.run import find_notebook, output_paths
+
+RESULT_KEYS = ["outcome", "estimate", "unit", "conf_low", "conf_high", "p_value_placebo", "placebo_rank",
+               "pretrend_warning", "early_divergence"]
+
+
+@dataclass
+class BatchResult:
+    folder: Path
+    rows: list[dict] = field(default_factory=list)
+    overview: Path | None = None
+    seconds: float = 0.0
+
+    def by_status(self, status: str) -> list[dict]:
+        return [r for r in self.rows if r["status"] == status]
+
+    @property
+    def failed(self) -> list[dict]:
+        return self.by_status("failed")
+
+    @property
+    def built(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "ok" and r["run"] == "built"]
+
+    @property
+    def reused(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "ok" and r["run"] == "reused"]
+
+
+def default_batch_name(targets: Sequence[str | Path], kommuner: str | None) -> str:
+    if len(targets) == 1:
+        target = Path(targets[0])
+        name = target.name if target.is_dir() else target.stem
+        return f"{name}-kommuner" if kommuner else name
+    return "batch"
+
+
+def _base_row(job: Job, hashes: dict) -> dict:
+    kode = ""
+    if job.params is not None:
+        try:
+            kode = get_kommune(job.params.kommune).code
+        except LookupError:
+            pass
+    return {"name": job.name, "kommune": job.kommune, "kode": kode, "seed": job.seed,
+            "params_file": str(job.params_file), **hashes}
+
+
+def run_batch(
+    targets: Sequence[str | Path],
+    *,
+    kommuner: str | None = None,
+    out_dir: str | Path = "reports",
+    name: str | None = None,
+    notebook: str | Path | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    engine: str = "warm",
+    formats: Sequence[str] = ("pdf", "ipynb"),
+    progress: bool = True,
+    language: str = "da",
+) -> BatchResult:
+    """Build every report; failures are recorded with their cause and never stop the others."""
+    started = time.perf_counter()
+    jobs = plan_jobs(targets, kommuner)
+    if not jobs:
+        raise FileNotFoundError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
+    folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
+    nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
+    runnable = [j for j in jobs if j.error is None]
+    if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
+        notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
+    executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(folder)
+    common = {"data_hash": data_hash(), "code_hash": code_hash(), "notebook_hash": file_hash(nb_path)}
+    result = BatchResult(folder)
+    specs: list[JobSpec] = []
+    rows: dict[str, dict] = {}
+    now = lambda: dt.datetime.now().isoformat(timespec="seconds")  # noqa: E731
+    for job in jobs:
+        hashes = {**common, "params_hash": params_hash(job.params.notebook_parameters()) if job.params else None}
+        row = _base_row(job, hashes)
+        if job.error is not None:
+            rows[job.name] = {**row, "status": "failed", "run": "", "error": job.error, "finished_at": now()}
+            continue
+        targets_ = output_paths(job.name, folder, formats)
+        sidecar = folder / job.name / f"{job.name}.evaltools.json"
+        done = _read_sidecar(sidecar)
+        unchanged = done is not None and done.get("hashes") == hashes
+        if unchanged and not force and all(p.exists() for p in targets_.values()):
+            rows[job.name] = {**_finished_row(row, done), "run": "reused"}
+            continue
+        existing = [p for p in targets_.values() if p.exists()]
+        if existing and done is None and not force:  # not made by a batch: never overwrite silently
+            rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(),
+                              "error": f"{existing[0]} already exists and was not made by this batch; use --force"}
+            continue
+        rows[job.name] = row
+        specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar))
+    for row in rows.values():
+        if row.get("status"):
+            ledger.record(row)
+
+    bar = _progress(len(specs), progress)
+    counts = {"ok": 0, "failed": 0}
+    try:
+        if specs:
+            with executor_obj.session() as run:
+                for spec, outcome in run(specs):
+                    row = dict(rows[spec.job.name])
+                    row["finished_at"] = now()
+                    if outcome["status"] == "ok":
+                        row = {**_finished_row(row, outcome), "run": "built", "finished_at": row["finished_at"]}
+                    else:
+                        row.update(status="failed", run="built", error=outcome["error"], cell=outcome.get("cell"))
+                    counts[row["status"]] += 1
+                    rows[spec.job.name] = row
+                    ledger.record(row)
+                    bar.update(1)
+                    bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
+    finally:
+        bar.close()
+
+    result.rows = [rows[j.name] for j in jobs]
+    ok_rows = [r for r in result.rows if r["status"] == "ok"]
+    if ok_rows:
+        from evaltools.report.overview import render_overview
+
+        title = folder.name
+        result.overview = atomic_write_bytes(folder / "overview.pdf", render_overview(ok_rows, title, language))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _read_sidecar(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _finished_row(row: dict, outcome: dict) -> dict:
+    res = outcome["metadata"].get("results", {})
+    return {**row, **{k: res.get(k) for k in RESULT_KEYS}, "status": "ok", "error": None, "cell": None,
+            "pdf": outcome["outputs"].get("pdf", ""), "seconds": round(outcome["seconds"], 2)}
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rapport", disable=not enabled or total == 0, dynamic_ncols=True,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")

@@ -1,0 +1,146 @@
+"""Batches as a user runs them: parallel, failures isolated and explained, resumable, ledger, overview."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from evaltools import evaluate
+from evaltools.runner.batch import run_batch
+from evaltools.runner.parameterize import UndeclaredParameterError
+
+pytestmark = pytest.mark.slow
+
+GOOD = """\
+kommune: {kommune}
+outcome: kontanthjaelp_nettoledige
+initiative: Test
+start: 2012K3
+pre_start: 2010K3
+post_end: 2013K2
+report_date: 2026-11-22
+"""
+
+
+@pytest.fixture(scope="module")
+def failing_notebook(root, tmp_path_factory):
+    """The real notebook plus one cell that fails for Horsens, as a broken report would."""
+    nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(
+        'if kommune == "Horsens":\n    raise RuntimeError("no data for Horsens in this extract")'))
+    path = tmp_path_factory.mktemp("nb") / "evaluering.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, failing_notebook):
+    params = tmp_path_factory.mktemp("params")
+    for k in ("Lejre", "Horsens", "Gladsaxe"):
+        (params / f"{k.lower()}.yaml").write_text(GOOD.format(kommune=k), encoding="utf-8")
+    (params / "broken.yaml").write_text(GOOD.format(kommune="Lejre") + "kommitee: X\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("reports")
+    result = run_batch([params], out_dir=out, notebook=failing_notebook, workers=2, progress=False)
+    return result, params, out
+
+
+def test_failures_are_isolated_and_explained(batch):
+    result, _, _ = batch
+    status = {r["name"]: r["status"] for r in result.rows}
+    assert status == {"broken": "failed", "gladsaxe": "ok", "horsens": "failed", "lejre": "ok"}
+    failed = {r["name"]: r for r in result.failed}
+    assert "kommitee: unknown key" in failed["broken"]["error"]
+    assert failed["horsens"]["error"] == "RuntimeError: no data for Horsens in this extract"
+    # the 4th cell of the user's notebook (papermill's injected cell not counted), with its first line
+    assert failed["horsens"]["cell"] == '4 (if kommune == "Horsens":)'
+
+
+def test_pdfs_ledger_and_overview(batch):
+    result, _, out = batch
+    folder = out / "params" if (out / "params").exists() else result.folder
+    assert (folder / "lejre" / "lejre.pdf").is_file() and (folder / "gladsaxe" / "gladsaxe.pdf").is_file()
+    assert not (folder / "horsens").exists()  # a failed report leaves no files
+    rows = json.loads((folder / "manifest.json").read_text())["reports"]
+    assert {r["name"] for r in rows} == {"lejre", "horsens", "gladsaxe", "broken"}
+    header = (folder / "manifest.csv").read_text().splitlines()[0]
+    for col in ("kommune", "params_file", "status", "estimate", "conf_low", "conf_high", "p_value_placebo",
+                "pretrend_warning", "pdf", "seconds", "params_hash", "data_hash", "code_hash"):
+        assert col in header
+    overview = PdfReader(str(result.overview)).pages[0].extract_text()
+    assert "Lejre" in overview and "Gladsaxe" in overview and "Horsens" not in overview
+
+
+def test_manifest_estimates_equal_single_runs(batch):
+    result, _, _ = batch
+    row = next(r for r in result.rows if r["name"] == "lejre")
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2")
+    assert row["estimate"] == pytest.approx(ev.effect, rel=1e-12)
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx(ev.conf_int())
+    assert row["p_value_placebo"] == pytest.approx(ev.p_value)
+
+
+def test_hashes_in_ledger_are_printed_in_the_pdf(batch):
+    result, _, _ = batch
+    row = next(r for r in result.rows if r["name"] == "lejre")
+    text = PdfReader(row["pdf"]).pages[0].extract_text()
+    assert f"parametre {row['params_hash']}" in text
+    assert f"data {row['data_hash']}" in text and f"kode {row['code_hash']}" in text
+
+
+def test_resume_skips_unchanged_and_rebuilds_changed(batch, failing_notebook):
+    result, params, out = batch
+    pdf = Path(next(r for r in result.rows if r["name"] == "lejre")["pdf"])
+    before = pdf.stat().st_mtime_ns
+    (params / "gladsaxe.yaml").write_text(GOOD.format(kommune="Gladsaxe").replace("2010K3", "2010K4"), encoding="utf-8")
+    again = run_batch([params], out_dir=out, notebook=failing_notebook, workers=1, progress=False)
+    runs = {r["name"]: (r["status"], r["run"]) for r in again.rows}
+    assert runs["lejre"] == ("ok", "reused")
+    assert runs["gladsaxe"] == ("ok", "built")
+    assert runs["horsens"][0] == "failed"  # failures are retried, and fail again for the same cause
+    assert pdf.stat().st_mtime_ns == before
+
+
+def test_undeclared_parameter_fails_before_any_kernel(root, tmp_path):
+    nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace('author = ""\n', "")
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    params = tmp_path / "p.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    with pytest.raises(UndeclaredParameterError, match="does not declare author"):
+        run_batch([params], out_dir=tmp_path / "out", notebook=path, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_batches_at_once_do_not_mix(root, tmp_path):
+    procs = []
+    for name, kommuner in (("a", "Lejre,Horsens"), ("b", "Aarhus,Odense")):
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "evaltools.cli", "batch", str(root / "params" / "lejre.yaml"), "--kommuner", kommuner,
+             "--out", str(tmp_path / name), "--workers", "1", "--no-progress"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    for name, expected in (("a", {"Lejre", "Horsens"}), ("b", {"Aarhus", "Odense"})):
+        folder = tmp_path / name / "lejre-kommuner"
+        rows = json.loads((folder / "manifest.json").read_text())["reports"]
+        assert {r["kommune"] for r in rows} == expected
+        for r in rows:
+            first_page = PdfReader(r["pdf"]).pages[0].extract_text()
+            assert f"i {r['kommune']} Kommune" in first_page.replace("\n", " ")
+
+
+def test_dask_executor_on_a_local_cluster(root, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run_batch([root / "params" / "lejre.yaml"], kommuner="Lejre,Horsens", out_dir=tmp_path,
+                           executor="dask", scheduler=cluster.scheduler_address, progress=False)
+    assert [r["status"] for r in result.rows] == ["ok", "ok"]
+    local = evaluate("Horsens", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2")
+    assert next(r for r in result.rows if r["kommune"] == "Horsens")["estimate"] == pytest.approx(local.effect)
