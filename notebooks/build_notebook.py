@@ -25,6 +25,7 @@ committee = "Beskæftigelsesudvalget"
 report_date = None  # fx "2026-11-22"; standard: i dag
 author = ""
 language = "da"  # "da" eller "en"
+claim = None  # en offentliggjort påstand: {"text": ..., "source": ..., "measure": ..., "value": ...}
 params_file = None'''
 
 BUILD = """import evaltools
@@ -32,7 +33,7 @@ BUILD = """import evaltools
 report = evaltools.Report.build(
     kommune=kommune, outcome=outcome, start=start, initiative=initiative,
     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
-    committee=committee, report_date=report_date, author=author, language=language,
+    committee=committee, report_date=report_date, author=author, language=language, claim=claim,
 )
 report.front_page()"""
 

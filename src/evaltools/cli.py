@@ -63,6 +63,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             where = f"cell {r['cell']}: " if r.get("cell") else ""
             print(f"  {r['name']:<{width}}  {where}{r['error']}", file=sys.stderr)
     print(f"ledger: {result.folder / 'manifest.csv'}", file=sys.stderr)
+    if result.claims:
+        print(f"claims overview: {result.claims}", file=sys.stderr)
     if result.overview:
         print(result.overview)
     return EXIT_FAILED if failed else 0

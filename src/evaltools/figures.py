@@ -86,7 +86,7 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     _style()
     df = indexed_series(ev, language)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.4))
+        fig, ax = plt.subplots(figsize=(7.0, 2.8))  # leaves room on page 1 for a claim box
     else:
         fig = ax.figure
     x = np.arange(len(df))

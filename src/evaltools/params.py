@@ -27,6 +27,18 @@ class ParamsError(ValueError):
         super().__init__(where + message)
 
 
+class Claim(BaseModel):
+    """A published claim the report checks, quoted next to our own estimate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    source: str = ""
+    measure: str = ""  # what the claim is about, e.g. "unge langtidsledige"
+    value: Union[float, None] = None  # the claimed change in per cent, if it states one
+    exact: bool = False  # true when the report's outcome is exactly the claim's measure
+
+
 class ReportParams(BaseModel):
     """What one report needs. Unknown keys are errors (no silently ignored typos)."""
 
@@ -44,6 +56,7 @@ class ReportParams(BaseModel):
     report_date: Union[dt.date, None] = None
     author: str = ""
     language: Literal["da", "en"] = "da"
+    claim: Union[Claim, None] = None
 
     @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
     @classmethod

@@ -46,9 +46,11 @@ def comparison_detail(ev: Evaluation, language: str = "da") -> str:
     if comp == "national":
         return ("Sammenligningen er Danmarks Statistiks landstal, som også omfatter kommunen selv." if da
                 else "The comparison is DST's national total, which includes the kommune itself.")
+    names = _join([k.name for k in comp], language)
+    if len(comp) == 1:
+        return (f"Sammenligningsgruppen er {names}." if da else f"The comparison group is {names}.")
     kind = "summen" if ev.outcome.kind == "count" else "gennemsnittet"
     kind_en = "sum" if ev.outcome.kind == "count" else "average"
-    names = _join([k.name for k in comp], language)
     return (f"Sammenligningsgruppen er {kind} af {names}." if da
             else f"The comparison group is the {kind_en} of {names}.")
 
@@ -250,3 +252,24 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
     if warning:
         items.append(warning)
     return items
+
+
+def claim_box(ev: Evaluation, claim: dict, language: str = "da") -> dict:
+    """'Kommunen oplyser: ...' next to 'Vores beregning: ...', and which measure we could use."""
+    da = language == "da"
+    v = verdict(ev, language)
+    ours = f"{headline(ev, language)} {'i forhold til' if da else 'relative to'} {comparison_name(ev, language)}. {v['verdict']}."
+    note = ""
+    if not claim.get("exact") and claim.get("measure"):
+        note = (f"Påstanden handler om {claim['measure']}, som ikke findes i de data, rapporten bygger på; "
+                f"vi bruger det nærmeste mål: {ev.outcome.label(language).lower()} ({ev.outcome.table})." if da else
+                f"The claim is about {claim['measure']}, which is not in the data this report uses; we use the "
+                f"closest measure: {ev.outcome.label(language).lower()} ({ev.outcome.table}).")
+    return {
+        "said_label": "Kommunen oplyser:" if da else "The kommune reports:",
+        "ours_label": "Vores beregning:" if da else "Our calculation:",
+        "text": claim["text"],
+        "source": claim.get("source", ""),
+        "ours": ours,
+        "measure_note": note,
+    }

@@ -29,7 +29,7 @@ from evaltools.formatting import fmt_number, fmt_p
 from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
-from evaltools.text import caveats, comparison_detail, headline, method_paragraphs, verdict
+from evaltools.text import caveats, claim_box, comparison_detail, headline, method_paragraphs, verdict
 
 METADATA_KEY = "evaltools"
 _env = Environment(
@@ -78,6 +78,7 @@ class Report:
     date: dt.date = field(default_factory=dt.date.today)
     author: str = ""
     params: dict = field(default_factory=dict)
+    claim: dict | None = None
 
     @classmethod
     def build(
@@ -95,18 +96,19 @@ class Report:
         report_date: str | None = None,
         author: str = "",
         language: str = "da",
+        claim: dict | None = None,
         **extra,
     ) -> Report:
         """Evaluate and wrap in a Report; the notebook's one call."""
         # the same keys and values papermill injected, so the hash equals the runner's
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
-                      report_date=report_date, author=author, language=language, **extra)
+                      report_date=report_date, author=author, language=language, claim=claim, **extra)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
         return cls(ev, initiative=initiative, committee=committee, date=date,
-                   author=author or "evaltools", params=params)
+                   author=author or "evaltools", params=params, claim=dict(claim) if claim else None)
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -140,7 +142,12 @@ class Report:
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
             # the numbers, so a batch ledger records exactly what this report shows
-            "results": {k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},
+            "results": {
+                **{k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},
+                "claim": (self.claim or {}).get("text"),
+                "claim_value": (self.claim or {}).get("value"),
+                "claim_measure": (self.claim or {}).get("measure"),
+            },
         }
 
     # -- sections -----------------------------------------------------------------------------
@@ -161,6 +168,7 @@ class Report:
             headline_label=L["headline_label"].format(comparison=comp),
             comparison_detail=comparison_detail(ev, lang),
             figure=figure_html(fig, alt_trends(ev, 1, lang), caption),
+            claim=claim_box(ev, self.claim, lang) if self.claim else None,
         )
         text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], v["caveat"]])
         return Section("front_page", html, text, self.document_metadata())

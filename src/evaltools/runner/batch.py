@@ -19,7 +19,7 @@ from evaltools.runner.parameterize import notebook_parameters
 from evaltools.runner.run import find_notebook, output_paths
 
 RESULT_KEYS = ["outcome", "estimate", "unit", "conf_low", "conf_high", "p_value_placebo", "placebo_rank",
-               "pretrend_warning", "early_divergence"]
+               "pretrend_warning", "early_divergence", "claim", "claim_value", "claim_measure"]
 
 
 @dataclass
@@ -27,6 +27,7 @@ class BatchResult:
     folder: Path
     rows: list[dict] = field(default_factory=list)
     overview: Path | None = None
+    claims: Path | None = None
     seconds: float = 0.0
 
     def by_status(self, status: str) -> list[dict]:
@@ -150,6 +151,11 @@ def run_batch(
 
         title = folder.name
         result.overview = atomic_write_bytes(folder / "overview.pdf", render_overview(ok_rows, title, language))
+    claim_rows = [r for r in ok_rows if r.get("claim")]
+    if claim_rows:
+        from evaltools.report.claims import render_claims_overview
+
+        result.claims = atomic_write_bytes(folder / "claims.pdf", render_claims_overview(claim_rows, language))
     result.seconds = time.perf_counter() - started
     return result
 

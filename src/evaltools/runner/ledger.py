@@ -12,7 +12,7 @@ from evaltools.runner.io import atomic_write_text
 COLUMNS = [
     "name", "kommune", "kode", "seed", "params_file", "status", "run", "error", "cell",
     "outcome", "estimate", "unit", "conf_low", "conf_high", "p_value_placebo", "placebo_rank",
-    "pretrend_warning", "early_divergence", "pdf", "seconds",
+    "pretrend_warning", "early_divergence", "claim", "claim_value", "claim_measure", "pdf", "seconds",
     "params_hash", "data_hash", "code_hash", "notebook_hash", "finished_at",
 ]
 

@@ -1,0 +1,60 @@
+"""The one-page claims overview: each published claim next to our estimate and placebo p-value."""
+
+from __future__ import annotations
+
+from evaltools.data import get_outcome
+from evaltools.formatting import fmt_number, fmt_p
+from evaltools.report.overview import CSS
+
+LABELS = {
+    "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95 %-interval",
+                       "Placebo-p", "Vurdering"], "page": "Side", "of": "af",
+           "title": "Påstande og vores beregninger", "sure": "næppe tilfældig", "weak": "svag indikation",
+           "noise": "kan ikke skelnes fra tilfældige udsving"},
+    "en": {"headers": ["Kommune", "The kommune reports", "Measure we use", "Our calculation", "95% interval",
+                       "Placebo p", "Assessment"], "page": "Page", "of": "of",
+           "title": "Claims and our calculations", "sure": "unlikely to be chance", "weak": "weak indication",
+           "noise": "cannot be told from random fluctuation"},
+}
+
+
+def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
+    """PDF bytes; ``rows`` are ledger rows with a claim and status ok."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from evaltools.report.pdf import html_to_pdf
+
+    L = LABELS[language]
+    table = []
+    for r in sorted(rows, key=lambda r: r["kommune"]):
+        p = r["p_value_placebo"]
+        outcome = get_outcome(r["outcome"])
+        table.append({
+            "kommune": r["kommune"],
+            "claim": r["claim"],
+            "measure": f"{outcome.label(language)} ({outcome.table})",
+            "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)} {r['unit']}",
+            "interval": f"{fmt_number(r['conf_low'], 1, language, signed=True)} – {fmt_number(r['conf_high'], 1, language, signed=True)}",
+            "p": fmt_p(p, language),
+            "verdict": L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
+        })
+    if language == "da":
+        intro = ("Hver påstand er holdt op mod udviklingen i sammenligningsgruppen med samme metode "
+                 "(forskel-i-forskelle med placebo-test på de øvrige kommuner). Hvor påstandens eget mål ikke "
+                 "findes i data, bruges det nærmeste mål, som står i kolonnen 'Mål i vores beregning'.")
+        caveat = ("En forskel viser, hvordan kommunen klarede sig i forhold til sammenligningen – ikke "
+                  "nødvendigvis en virkning af indsatsen. Kilde: Danmarks Statistik.")
+        footer = "Kilde: Danmarks Statistik · evaltools"
+    else:
+        intro = ("Each claim is held against the comparison group's development with the same method "
+                 "(difference-in-differences with placebo tests on the other kommuner). Where the claim's own "
+                 "measure is not in the data, the closest measure is used, as the 'Measure we use' column says.")
+        caveat = ("A difference shows how the kommune did relative to the comparison, not necessarily an effect "
+                  "of the initiative. Source: Statistics Denmark.")
+        footer = "Source: Statistics Denmark · evaltools"
+    env = Environment(loader=PackageLoader("evaltools.report", "templates/fragments"), autoescape=select_autoescape(["j2"]))
+    html = env.get_template("claims.html.j2").render(
+        title=L["title"], intro=intro, caveat=caveat, rows=table, L=L, lang=language,
+        css=CSS.read_text(encoding="utf-8"), footer=footer,
+    )
+    return html_to_pdf(html)

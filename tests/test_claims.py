@@ -1,0 +1,68 @@
+"""The claims library (issue 6): every params file builds, quotes its claim and names the measure used."""
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from evaltools.params import ParamsError, load_params
+from evaltools.runner.batch import run_batch
+
+pytestmark = pytest.mark.slow
+
+CLAIMS = {  # params file -> a phrase of the quoted claim, as in the issue
+    "lejre": "faldt 77,3 procent på et år",
+    "horsens": "halveret fra 500 til 250",
+    "lyngby-taarbaek": "faldt 27,2 procent, mens den i hele landet faldt 17,5 procent",
+    "egedal": "Route 25",
+    "hoersholm": "2,7 millioner kroner",
+    "gladsaxe": "end i Ballerup",
+}
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub("\u2010\\s*\n", "", text))
+
+
+@pytest.fixture(scope="module")
+def claims_batch(root, tmp_path_factory):
+    return run_batch([root / "params"], out_dir=tmp_path_factory.mktemp("reports"), progress=False)
+
+
+def test_every_claim_report_builds(claims_batch):
+    assert {r["name"]: r["status"] for r in claims_batch.rows} == {name: "ok" for name in CLAIMS}
+
+
+@pytest.mark.parametrize("name", list(CLAIMS))
+def test_each_pdf_quotes_its_claim_and_states_the_outcome_used(claims_batch, name):
+    row = next(r for r in claims_batch.rows if r["name"] == name)
+    page1 = _flat(PdfReader(row["pdf"]).pages[0].extract_text())
+    assert "Kommunen oplyser:" in page1 and CLAIMS[name] in page1
+    assert "Vores beregning:" in page1
+    assert "vi bruger det nærmeste mål" in page1
+    assert ("(AUK01)" in page1) or ("(AUP02)" in page1)
+    assert "Figur 1" in page1  # the figure still fits on page 1 under the claim
+
+
+def test_claims_overview_has_every_claim_with_estimate_and_p(claims_batch):
+    text = _flat(PdfReader(str(claims_batch.claims)).pages[0].extract_text())
+    assert len(PdfReader(str(claims_batch.claims)).pages) == 1
+    assert "Påstande og vores beregninger" in text
+    for phrase in CLAIMS.values():
+        assert phrase in text
+    for row in claims_batch.rows:
+        assert row["kommune"] in text
+    assert "Placebo-p" in text
+
+
+def test_gladsaxe_is_compared_with_ballerup(claims_batch):
+    row = next(r for r in claims_batch.rows if r["name"] == "gladsaxe")
+    assert "Sammenligningsgruppen er Ballerup." in _flat(PdfReader(row["pdf"]).pages[0].extract_text())
+
+
+def test_claim_block_is_validated(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("kommune: Lejre\noutcome: kontanthjaelp_nettoledige\ninitiative: x\nstart: 2012K3\n"
+                    "claim:\n  text: t\n  vaerdi: 3\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="claim.vaerdi: unknown key"):
+        load_params(path)
