@@ -136,6 +136,14 @@ def test_two_batches_at_once_do_not_mix(root, tmp_path):
             assert f"i {r['kommune']} Kommune" in first_page.replace("\n", " ")
 
 
+def test_claim_stays_with_the_seed_kommune():
+    from evaltools.runner.jobs import plan_jobs
+
+    jobs = {j.kommune: j for j in plan_jobs([Path(__file__).parents[1] / "params" / "lejre.yaml"], "Lejre,Horsens")}
+    assert jobs["Lejre"].seed and jobs["Lejre"].params.claim is not None
+    assert not jobs["Horsens"].seed and jobs["Horsens"].params.claim is None
+
+
 def test_dask_executor_on_a_local_cluster(root, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

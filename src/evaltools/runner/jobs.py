@@ -65,7 +65,9 @@ def plan_jobs(targets: Sequence[str | Path], kommuner: str | None = None) -> lis
         seed = get_kommune(params.kommune).code if _known(params.kommune) else None
         for code in codes:
             k = get_kommune(code)
-            variant = params.model_copy(update={"kommune": k.name})
+            # a published claim belongs to the params file's own kommune, not to the others
+            update = {"kommune": k.name} if code == seed else {"kommune": k.name, "claim": None}
+            variant = params.model_copy(update=update)
             name = f"{path.stem}-{k.slug}"
             try:
                 check_against_data(variant, path)
