@@ -70,6 +70,81 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
+def _variables(extra: list[str], pairs: list[str]) -> dict[str, list[str]]:
+    """--alder 16-24,25-29 and --var ALDER=16-24 both become {'alder': ['16-24', '25-29']}."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, _, values = pair.partition("=")
+        out[name] = values.split(",")
+    i = 0
+    while i < len(extra):
+        key = extra[i]
+        if not key.startswith("--"):
+            raise ValueError(f"unexpected argument '{key}'")
+        name, _, value = key[2:].partition("=")
+        if not value:
+            if i + 1 >= len(extra):
+                raise ValueError(f"--{name} needs values, e.g. --{name} '*'")
+            value, i = extra[i + 1], i + 1
+        out[name] = value.split(",")
+        i += 1
+    return out
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> int:
+    from evaltools.data.dst import DstClient, DstError
+    from evaltools.data.fetch import fetch_outcome, fetch_table
+
+    try:
+        client = DstClient(args.base_url, timeout=args.timeout)
+        if args.outcome:
+            path = fetch_outcome(args.outcome, client)
+            print(f"{args.outcome}: cached {path}")
+            return 0
+        if not args.table:
+            return _err("give a table (e.g. AUP02) or --outcome ID", EXIT_BAD_INPUT)
+        variables = _variables(args.extra, args.var)
+        path, fetched = fetch_table(args.table, variables, since=args.since, lang=args.lang, client=client)
+    except (DstError, ValueError, LookupError) as exc:
+        return _err(str(exc), EXIT_FAILED if type(exc).__name__ in ("DstApiError", "DstConnectionError") else EXIT_BAD_INPUT)
+    print(f"{args.table}: {len(fetched.frame)} rows, fetched {fetched.fetched_at}, cached {path}")
+    return 0
+
+
+def cmd_data_list(args: argparse.Namespace) -> int:
+    from evaltools.data import OUTCOMES, cache, load_panel
+
+    print("Embedded (Danmarks Statistik snapshot):")
+    for o in OUTCOMES.values():
+        if o.origin == "embedded":
+            panel = load_panel(o.id)
+            print(f"  {o.id:<28} {o.table:<8} {panel.coverage():<14} snapshot {panel.source['snapshot_date']}")
+    print(f"Fetched or imported (cache: {cache.cache_dir()}):")
+    metas = cache.entries()
+    for m in metas:
+        name = m.get("outcome") or "-"
+        print(f"  {name:<28} {m.get('table', ''):<8} {m.get('rows', 0):>8} rows  fetched {m.get('fetched_at', '')}")
+    if not metas:
+        print("  (none)")
+    fetchable = [o.id for o in OUTCOMES.values() if o.origin == "dst" and o.id not in {m.get("outcome") for m in metas}]
+    if fetchable:
+        print("Fetchable (evaltools data fetch --outcome ID): " + ", ".join(fetchable))
+    return 0
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    from evaltools.data.importer import ImportValidationError, import_table
+
+    try:
+        outcome = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
+                               lower_is_better=not args.higher_is_better)
+    except (ImportValidationError, ValueError, OSError) as exc:
+        print(f"evaltools: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"imported as outcome '{outcome}' (use it in a params file: outcome: {outcome})")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from evaltools.params import ParamsError, load_params
 
@@ -96,9 +171,12 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     from evaltools.data import OUTCOMES, load_panel
 
     for o in OUTCOMES.values():
-        panel = load_panel(o.id)
         national = "national total" if o.has_national else "kommuner only"
-        print(f"{o.id:<28} {o.table:<8} {panel.coverage():<14} {national:<15} {o.label_da}")
+        if o.origin == "embedded":
+            coverage = load_panel(o.id).coverage()
+        else:
+            coverage = "fetch first"
+        print(f"{o.id:<28} {o.table:<8} {coverage:<14} {national:<15} {o.label_da}")
     return 0
 
 
@@ -133,13 +211,39 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("params", type=Path, nargs="+")
     check.set_defaults(func=cmd_check)
 
+    data = sub.add_parser("data", help="fetch, import and list data").add_subparsers(dest="data_command", required=True)
+    fetch = data.add_parser("fetch", help="fetch a DST StatBank table into the cache",
+                            description="Any other --NAME VALUES option selects values of that table variable "
+                                        "(e.g. --alder 16-24,25-29 --omraade '*'); variables not given get their total.")
+    fetch.add_argument("table", nargs="?", help="DST table id, e.g. AUP02")
+    fetch.add_argument("--outcome", help="fetch a catalogue outcome instead (see evaltools outcomes)")
+    fetch.add_argument("--var", action="append", default=[], metavar="NAME=V1,V2", help="variable values (repeatable)")
+    fetch.add_argument("--since", help="first period, e.g. 2007, 2007K1, 2007M01")
+    fetch.add_argument("--lang", default="da", choices=["da", "en"])
+    fetch.add_argument("--timeout", type=float, default=30.0)
+    fetch.add_argument("--base-url", default="https://api.statbank.dk/v1")
+    fetch.set_defaults(func=cmd_data_fetch)
+    data.add_parser("list", help="what is embedded, cached and fetchable, with vintages").set_defaults(func=cmd_data_list)
+    imp = data.add_parser("import", help="import a CSV/Excel table (e.g. a Jobindsats export) as an outcome")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--name", required=True, help="short name; the outcome becomes import:NAME")
+    imp.add_argument("--label", required=True, help="Danish label, e.g. 'Unge langtidsledige'")
+    imp.add_argument("--unit", default="personer")
+    imp.add_argument("--kind", choices=["count", "rate"], default="count")
+    imp.add_argument("--higher-is-better", action="store_true")
+    imp.set_defaults(func=cmd_data_import)
+
     sub.add_parser("kommuner", help="list the 98 kommuner with codes and slugs").set_defaults(func=cmd_kommuner)
     sub.add_parser("outcomes", help="list the outcomes a params file can name").set_defaults(func=cmd_outcomes)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "func", None) is not cmd_data_fetch:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return args.func(args)
     except BrokenPipeError:  # output piped into `head` and friends

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Outcome:
     default_scale: str
     source_note_da: str
     source_note_en: str
+    origin: str = "embedded"  # embedded | dst (fetch with `evaltools data fetch --outcome ID`) | import
+    query: dict = field(default_factory=dict)  # dst: variable -> values; the rest get their totals
+    since: str | None = None  # dst: first period to fetch
 
     def label(self, language: str = "da") -> str:
         return self.label_da if language == "da" else self.label_en
@@ -94,6 +97,47 @@ OUTCOMES: dict[str, Outcome] = {
             source_note_da="Bruttoledige i procent af arbejdsstyrken, alle aldre, årsgennemsnit; kun kommuner (ingen landstal i datasættet)",
             source_note_en="Gross unemployed, per cent of the labour force, all ages, annual; kommuner only (no national figure in the extract)",
         ),
+        # Fetchable through the DST client: not embedded, cached by `evaltools data fetch --outcome ID`.
+        Outcome(
+            id="ledighedsprocent_unge",
+            table="AUP02",
+            label_da="Fuldtidsledige unge (16-24 år) i procent af arbejdsstyrken",
+            label_en="Unemployed aged 16-24, per cent of the labour force",
+            subject_da="Ledigheden blandt unge",
+            subject_en="Youth unemployment",
+            unit_da="procent",
+            unit_en="per cent",
+            kind="rate",
+            freq="Q",
+            lower_is_better=True,
+            has_national=True,
+            default_scale="level",
+            source_note_da="AUP02, alder 16-24 år, begge køn; månedstal, gennemsnit pr. kvartal",
+            source_note_en="AUP02, age 16-24, both sexes; monthly, averaged by quarter",
+            origin="dst",
+            query={"OMRÅDE": "*", "ALDER": ["16-24"]},
+            since="2007M01",
+        ),
+        Outcome(
+            id="langtidsledige",
+            table="AULK04",
+            label_da="Langtidsledige",
+            label_en="Long-term unemployed",
+            subject_da="Antallet af langtidsledige",
+            subject_en="The number of long-term unemployed",
+            unit_da="personer",
+            unit_en="persons",
+            kind="count",
+            freq="Q",
+            lower_is_better=True,
+            has_national=True,
+            default_scale="log",
+            source_note_da="AULK04, alle øvrige variable i alt; kvartalsgennemsnit",
+            source_note_en="AULK04, every other variable at its total; quarterly average",
+            origin="dst",
+            query={"OMRÅDE": "*"},
+            since="2007",
+        ),
     ]
 }
 
@@ -104,7 +148,10 @@ class UnknownOutcomeError(LookupError):
 
 
 def get_outcome(outcome_id: str) -> Outcome:
-    """The catalogue entry for ``outcome_id``; an unknown id suggests the closest ones."""
+    """The catalogue entry for ``outcome_id`` (or an imported table ``import:NAME``); unknown ids
+    get the closest ones suggested."""
+    if outcome_id.startswith("import:"):
+        return imported_outcome(outcome_id)
     try:
         return OUTCOMES[outcome_id]
     except KeyError:
@@ -113,3 +160,19 @@ def get_outcome(outcome_id: str) -> Outcome:
         raise UnknownOutcomeError(
             f"Unknown outcome '{outcome_id}'.{hint} Available: {', '.join(OUTCOMES)}."
         ) from None
+
+
+def imported_outcome(outcome_id: str) -> Outcome:
+    """An outcome the user imported (``evaltools data import``), described by its cache metadata."""
+    from evaltools.data.cache import entries
+
+    meta = next((m for m in entries() if m.get("outcome") == outcome_id), None)
+    if meta is None:
+        raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name "
+                                  "(see `evaltools data list`; import with `evaltools data import`).")
+    d = meta["describe"]
+    return Outcome(id=outcome_id, table=d.get("table", "import"), label_da=d["label"], label_en=d["label"],
+                   subject_da=d["label"], subject_en=d["label"], unit_da=d["unit"], unit_en=d["unit"],
+                   kind=d["kind"], freq=d["freq"], lower_is_better=d["lower_is_better"],
+                   has_national=d.get("has_national", False), default_scale="log" if d["kind"] == "count" else "level",
+                   source_note_da=d.get("note", ""), source_note_en=d.get("note", ""), origin="import")

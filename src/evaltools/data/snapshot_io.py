@@ -70,10 +70,77 @@ class Panel:
         return self.values.loc[kommune.code]
 
 
+class DataNotCachedError(LookupError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def to_long(frame: pd.DataFrame, area: str, time: str, kind: str) -> pd.DataFrame:
+    """A DST table of codes -> kode, period (2014Q1 / 2014), value.
+
+    Extra variables with several values are summed (counts) or refused (rates); monthly data
+    becomes the average of each complete quarter (both counts and rates here are stocks).
+    """
+    extra = [c for c in frame.columns if c not in (area, time, "INDHOLD")]
+    for c in extra:
+        if frame[c].nunique() > 1 and kind == "rate":
+            raise ValueError(f"rates cannot be added up over {c}; fetch one value of {c}")
+    df = frame.groupby([area, time], as_index=False)["INDHOLD"].sum(min_count=1)
+    df.columns = ["kode", "period", "value"]
+    df["kode"] = df["kode"].astype(str).str.zfill(3)
+    monthly = df["period"].str.match(r"^\d{4}M\d{2}$")
+    if monthly.any():
+        m = df[monthly].copy()
+        month = m["period"].str[5:].astype(int)
+        m["period"] = m["period"].str[:4] + "Q" + ((month - 1) // 3 + 1).astype(str)
+        g = m.groupby(["kode", "period"])["value"]
+        m = g.mean().to_frame("value").join(g.count().rename("n")).reset_index()
+        df = m[m["n"] == 3].drop(columns="n")  # complete quarters only
+    df["period"] = df["period"].str.replace("K", "Q")
+    return df
+
+
+def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
+    """A Panel from a long table (kode, period, value); kode 000 is the national figure."""
+    periods = sorted({parse_period(p) for p in long["period"]})
+    wide = long.pivot_table(index="kode", columns="period", values="value", aggfunc="first")
+    wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
+    wide = wide.reindex(columns=pd.PeriodIndex(periods))
+    national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
+    values = wide.reindex([k.code for k in all_kommuner()])
+    return Panel(outcome=outcome, values=values, national=national, source=source)
+
+
+def _cached_panel(outcome: Outcome) -> Panel:
+    from evaltools.data.cache import find_outcome
+
+    found = find_outcome(outcome.id)
+    if found is None:
+        raise DataNotCachedError(
+            f"{outcome.id} ({outcome.table}) is not embedded and has not been fetched: run "
+            f"`evaltools data fetch --outcome {outcome.id}` once (needs the network), then build the report"
+        )
+    frame, meta = found
+    long = frame if outcome.origin == "import" else to_long(frame, meta["area"], meta["time"], outcome.kind)
+    if outcome.origin == "import":
+        origin = f"importeret fra {meta.get('file', '')} {meta.get('fetched_at', '')[:10]}"
+        src = {"publisher": meta["describe"].get("publisher", "Brugerens egne data"), "credit": meta["describe"].get("credit", "Kilde: egne data"),
+               "licence": meta["describe"].get("licence", "-"), "title": meta["describe"]["label"]}
+    else:
+        origin = f"hentet fra Statistikbankens API {meta.get('fetched_at', '')[:10]}"
+        src = {"publisher": "Danmarks Statistik (Statistics Denmark), StatBank", "credit": "Kilde: Danmarks Statistik",
+               "licence": "CC BY 4.0", "title": meta.get("title", outcome.table)}
+    src.update(origin=origin, fetched_at=meta.get("fetched_at"), query=meta.get("query"))
+    return build_panel(outcome, long, src)
+
+
 @lru_cache(maxsize=8)
 def load_panel(outcome_id: str) -> Panel:
-    """The embedded outcome as a Panel (cached: read once per process)."""
+    """The outcome as a Panel: embedded data, or a table fetched/imported into the cache (read once
+    per process). Never touches the network."""
     outcome = get_outcome(outcome_id)
+    if outcome.origin != "embedded":
+        return _cached_panel(outcome)
     df = load_snapshot()
     df = df[df["measure"] == outcome.id]
     periods = sorted({parse_period(p) for p in df["period"]})

@@ -236,7 +236,8 @@ class Report:
     def appendix(self) -> Section:
         ev, L, lang = self.evaluation, self.L, self.language
         src = ev.panel.source
-        origin = L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded" else src.get("origin", "")
+        origin = (L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded"
+                  else src.get("origin", ""))
         data_rows = [
             (L["source"], f"{src['publisher']}. {src['credit']}."),
             (L["table"], f"{ev.outcome.table}: {src['title']}"),

@@ -1,0 +1,39 @@
+"""Record real DST StatBank responses as test fixtures (needs internet; run from the repo root).
+
+Writes tests/fixtures/dst/recorded/: tableinfo JSON and BULK data for the outcomes in the
+catalogue, plus one real error response (a BULK request that leaves a variable out).
+"""
+
+import json
+from pathlib import Path
+
+import httpx
+
+from evaltools.data.catalogue import OUTCOMES
+from evaltools.data.dst import DEFAULT_BASE_URL, DstClient
+
+OUT = Path("tests/fixtures/dst/recorded")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with DstClient() as client, httpx.Client(timeout=60) as http:
+        for o in OUTCOMES.values():
+            if o.origin != "dst":
+                continue
+            info = http.post(f"{DEFAULT_BASE_URL}/tableinfo", json={"table": o.table, "format": "JSON", "lang": "da"})
+            (OUT / f"{o.table.lower()}_tableinfo.json").write_bytes(info.content)
+            body = {"table": o.table, "format": "BULK", "lang": "da", "valuePresentation": "Code",
+                    "variables": client.build_query(client.tableinfo(o.table), o.query, o.since)}
+            data = http.post(f"{DEFAULT_BASE_URL}/data", json=body)
+            (OUT / f"{o.table.lower()}_{o.id}_bulk.csv").write_bytes(data.content)
+            (OUT / f"{o.table.lower()}_{o.id}_request.json").write_text(json.dumps(body, ensure_ascii=False, indent=1))
+        bad = http.post(f"{DEFAULT_BASE_URL}/data", json={"table": "AUP02", "format": "BULK", "lang": "da",
+                                                          "variables": [{"code": "OMRÅDE", "values": ["*"]}]})
+        (OUT / "error_bulk_missing_variable.json").write_bytes(bad.content)
+        (OUT / "error_bulk_missing_variable.status").write_text(str(bad.status_code))
+    print("recorded into", OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The DST StatBank client against DST-format responses served locally (see fixtures/dst/README.md)."""
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug import Response
+
+from evaltools.cli import main
+from evaltools.data import load_panel
+from evaltools.data.dst import DstApiError, DstClient, DstConnectionError, DstQueryError, parse_bulk
+from evaltools.data.fetch import fetch_outcome
+
+FIX = Path(__file__).parent / "fixtures" / "dst"
+INFO = (FIX / "aup02_tableinfo.json").read_bytes()
+BULK = (FIX / "aup02_bulk_16-24.csv").read_bytes()
+MONTHS = [f"{y}M{m:02d}" for y in range(2007, 2015) for m in range(1, 13)]
+EXPECTED_BODY = {
+    "table": "AUP02", "format": "BULK", "lang": "da", "valuePresentation": "Code",
+    "variables": [{"code": "OMRÅDE", "values": ["*"]}, {"code": "ALDER", "values": ["16-24"]},
+                  {"code": "KØN", "values": ["TOT"]}, {"code": "Tid", "values": MONTHS}],
+}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALTOOLS_CACHE", str(tmp_path / "cache"))
+    load_panel.cache_clear()
+    yield tmp_path / "cache"
+    load_panel.cache_clear()
+
+
+@pytest.fixture
+def dst(httpserver):
+    httpserver.expect_request("/v1/tableinfo", method="POST",
+                              json={"table": "AUP02", "format": "JSON", "lang": "da"}).respond_with_data(
+        INFO, content_type="text/json; charset=utf-8")
+    return httpserver
+
+
+def client(server, **kw) -> DstClient:
+    return DstClient(server.url_for("/v1"), backoff=0, **kw)
+
+
+def test_tableinfo_is_parsed(dst):
+    info = client(dst).tableinfo("AUP02")
+    assert [v.id for v in info.variables] == ["OMRÅDE", "ALDER", "KØN", "Tid"]
+    assert info.time_variable.id == "Tid"
+    assert info.variable("omraade").id == "OMRÅDE"  # accent-tolerant lookup
+    assert info.variable("KØN").total_code() == "TOT"
+    assert len(info.variable("OMRÅDE").codes) == 100  # Hele landet, a region, 98 kommuner
+
+
+def test_request_body_fills_every_variable_for_bulk(dst):
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(
+        BULK, content_type="text/csv; charset=utf-8")
+    fetched = client(dst).data("AUP02", {"OMRÅDE": "*", "ALDER": ["16-24"]}, since="2007M01")
+    df = fetched.frame
+    assert list(df.columns) == ["OMRÅDE", "ALDER", "KØN", "TID", "INDHOLD"]
+    assert len(df) == 100 * 96
+    assert fetched.query == EXPECTED_BODY
+    first = df.iloc[0]
+    raw_first = BULK.decode("utf-8-sig").split("\r\n")[1].split(";")
+    assert first["OMRÅDE"] == raw_first[0] == "000"
+    assert first["INDHOLD"] == float(raw_first[4].replace(",", "."))  # decimal comma
+    missing = df[(df["OMRÅDE"] == "084") & (df["TID"] == "2010M05")]["INDHOLD"].iloc[0]
+    assert math.isnan(missing)  # '..' is DST's missing value
+
+
+def test_parse_bulk_handles_thousands_and_missing():
+    df = parse_bulk("\ufeffOMRÅDE;TID;INDHOLD\r\n000;2014K1;1.234,5\r\n101;2014K1;..\r\n")
+    assert df["INDHOLD"].iloc[0] == 1234.5
+    assert math.isnan(df["INDHOLD"].iloc[1])
+
+
+def test_unknown_code_is_refused_before_asking_for_data(dst):
+    with pytest.raises(DstQueryError, match=r"AUP02.ALDER has no value 16-29; valid values include: TOT \(Alder i alt\), 16-24"):
+        client(dst).data("AUP02", {"ALDER": ["16-29"]})
+    assert all(req.path != "/v1/data" for req, _ in dst.log)
+
+
+def test_dst_error_message_is_shown(dst):
+    body = {"errorTypeCode": "EXTRACT-TOOLARGE", "message": "Forespørgslen overstiger grænsen på 1.000.000 celler."}
+    dst.expect_request("/v1/data", method="POST").respond_with_json(body, status=400)
+    with pytest.raises(DstApiError) as info:
+        client(dst).data("AUP02", {"ALDER": ["16-24"]})
+    err = info.value
+    assert err.status == 400 and err.code == "EXTRACT-TOOLARGE"
+    assert "Forespørgslen overstiger grænsen på 1.000.000 celler." in str(err)
+    assert "Use format='BULK'" in str(err)
+    assert len([r for r, _ in dst.log if r.path == "/v1/data"]) == 1  # a 400 is not retried
+
+
+def test_server_errors_are_retried_with_backoff(dst):
+    calls = {"n": 0}
+
+    def flaky(request):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            return Response("Service Unavailable", status=503)
+        return Response(BULK, content_type="text/csv; charset=utf-8")
+
+    dst.expect_request("/v1/data", method="POST").respond_with_handler(flaky)
+    fetched = client(dst, retries=3).data("AUP02", {"ALDER": ["16-24"]})
+    assert calls["n"] == 3 and len(fetched.frame) == 9600
+
+
+def test_timeout_gives_a_clear_error(dst):
+    def slow(request):
+        time.sleep(1.0)
+        return Response(BULK)
+
+    dst.expect_request("/v1/data", method="POST").respond_with_handler(slow)
+    with pytest.raises(DstConnectionError, match="could not reach DST StatBank .* after 2 tries"):
+        client(dst, timeout=0.2, retries=1).data("AUP02", {"ALDER": ["16-24"]})
+
+
+def test_fetch_then_panel_from_cache_without_network(dst, cache):
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(BULK, content_type="text/csv")
+    fetch_outcome("ledighedsprocent_unge", client(dst))
+    dst.clear()  # no server from here on: the panel comes from the cache
+    meta = json.loads(next(cache.glob("*.json")).read_text())
+    assert meta["outcome"] == "ledighedsprocent_unge" and meta["fetched_at"]
+    panel = load_panel("ledighedsprocent_unge")
+    # 2012Q3 for Lejre = mean of its three months in the raw response
+    rows = [line.split(";") for line in BULK.decode("utf-8-sig").split("\r\n")[1:] if line]
+    months = [float(r[4].replace(",", ".")) for r in rows if r[0] == "350" and r[3] in ("2012M07", "2012M08", "2012M09")]
+    assert panel.series(__import__("evaltools").get_kommune("Lejre"))["2012Q3"] == pytest.approx(sum(months) / 3)
+    assert panel.national is not None and str(panel.first) == "2007Q1" and str(panel.last) == "2014Q4"
+    assert "hentet fra Statistikbankens API" in panel.source["origin"]
+
+
+def test_cli_fetch_with_variable_options_and_list(dst, cache, capsys):
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(BULK, content_type="text/csv")
+    code = main(["data", "fetch", "AUP02", "--omraade", "*", "--alder", "16-24", "--since", "2007M01",
+                 "--base-url", dst.url_for("/v1")])
+    assert code == 0
+    assert "AUP02: 9600 rows" in capsys.readouterr().out
+    main(["data", "list"])
+    assert "AUP02" in capsys.readouterr().out
+
+
+def test_cli_reports_unknown_variable(dst, capsys):
+    assert main(["data", "fetch", "AUP02", "--aldre", "16-24", "--base-url", dst.url_for("/v1")]) == 2
+    assert "has no variable 'aldre'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_report_from_fetched_data_with_no_network(dst, cache, tmp_path):
+    from pypdf import PdfReader
+
+    from evaltools.runner.run import run_report
+
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(BULK, content_type="text/csv")
+    fetch_outcome("ledighedsprocent_unge", client(dst))
+    dst.stop()  # the network is gone
+    params = tmp_path / "unge.yaml"
+    params.write_text("kommune: Lejre\noutcome: ledighedsprocent_unge\ninitiative: Test\nstart: 2012K3\n", encoding="utf-8")
+    nb = Path(__file__).parents[1] / "notebooks" / "evaluering.ipynb"
+    result = run_report(params, out_dir=tmp_path / "out", notebook=nb, formats=("pdf",))
+    text = " ".join(p.extract_text() for p in PdfReader(str(result.pdf)).pages)
+    assert "Fuldtidsledige unge (16-24 år)" in text
+    assert "hentet fra Statistikbankens API" in text
