@@ -66,3 +66,13 @@ def test_claim_block_is_validated(tmp_path):
                     "claim:\n  text: t\n  vaerdi: 3\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="claim.vaerdi: unknown key"):
         load_params(path)
+
+
+def test_exact_measure_gets_no_closest_measure_note():
+    from evaltools import evaluate
+    from evaltools.text import claim_box
+
+    ev = evaluate("Horsens", "kontanthjaelp_nettoledige", "2013K1")
+    claim = {"text": "t", "measure": "nettoledige kontanthjælpsmodtagere"}
+    assert "det nærmeste mål" in claim_box(ev, claim)["measure_note"]
+    assert claim_box(ev, {**claim, "exact": True})["measure_note"] == ""

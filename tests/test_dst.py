@@ -163,3 +163,14 @@ def test_report_from_fetched_data_with_no_network(dst, cache, tmp_path):
     text = " ".join(p.extract_text() for p in PdfReader(str(result.pdf)).pages)
     assert "Fuldtidsledige unge (16-24 år)" in text
     assert "hentet fra Statistikbankens API" in text
+
+
+def test_fetched_params_library_validates_once_fetched(dst, cache, root):
+    from evaltools.params import ParamsError, load_params
+
+    with pytest.raises(ParamsError, match="has not been fetched: run `evaltools data fetch --outcome ledighedsprocent_unge`"):
+        load_params(root / "params" / "fetched" / "lejre-unge.yaml")
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(BULK, content_type="text/csv")
+    fetch_outcome("ledighedsprocent_unge", client(dst))
+    load_panel.cache_clear()
+    assert load_params(root / "params" / "fetched" / "lejre-unge.yaml").outcome == "ledighedsprocent_unge"

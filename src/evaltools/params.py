@@ -10,7 +10,7 @@ from typing import Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from evaltools.data import UnknownOutcomeError, get_outcome, load_panel
+from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
 from evaltools.design import DesignError, make_design
 from evaltools.kommuner import UnknownKommuneError, get_kommune
 from evaltools.periods import PeriodError
@@ -122,7 +122,10 @@ def check_against_data(params: ReportParams, path: str | Path = "<params>") -> N
         get_outcome(params.outcome)
     except UnknownOutcomeError as exc:
         raise ParamsError(path, str(exc), "outcome") from None
-    panel = load_panel(params.outcome)
+    try:
+        panel = load_panel(params.outcome)
+    except DataNotCachedError as exc:
+        raise ParamsError(path, str(exc), "outcome") from None
     comparison = params.comparison
     try:
         make_design(panel, params.kommune, params.start, pre_start=params.pre_start,
