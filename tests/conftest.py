@@ -14,3 +14,14 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     return RAW
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty data cache for this test (fetched/imported tables), and a fresh panel cache."""
+    from evaltools.data import load_panel
+
+    monkeypatch.setenv("EVALTOOLS_CACHE", str(tmp_path / "cache"))
+    load_panel.cache_clear()
+    yield tmp_path / "cache"
+    load_panel.cache_clear()

@@ -12,14 +12,6 @@ from evaltools.data.importer import ImportValidationError, import_table
 from evaltools.kommuner import all_kommuner
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALTOOLS_CACHE", str(tmp_path / "cache"))
-    load_panel.cache_clear()
-    yield tmp_path / "cache"
-    load_panel.cache_clear()
-
-
 def test_malformed_csv_lists_every_problem_with_row_numbers_and_writes_nothing(tmp_path, cache, capsys):
     path = tmp_path / "jobindsats.csv"
     path.write_text(

@@ -50,7 +50,8 @@ class Evaluation:
     language: str = "da"
 
     # --- the numbers, on the reader's scale ---------------------------------------------------
-    def _to_reader(self, x: float) -> float:
+    def on_reader_scale(self, x):
+        """A log-scale difference as per cent; level differences unchanged (scalars or arrays)."""
         return 100 * (np.exp(x) - 1) if self.design.scale == "log" else x
 
     @property
@@ -64,7 +65,7 @@ class Evaluation:
     @property
     def effect(self) -> float:
         """Headline: per cent (log scale) or units / procentpoint (level scale)."""
-        return float(self._to_reader(self.did.estimate))
+        return float(self.on_reader_scale(self.did.estimate))
 
     @property
     def effect_unit(self) -> str:
@@ -81,12 +82,12 @@ class Evaluation:
     def conf_int(self) -> tuple[float, float]:
         """95% permutation interval (placebo kommuner), on the reader's scale."""
         lo, hi = self.placebo.conf_int()
-        return float(self._to_reader(lo)), float(self._to_reader(hi))
+        return float(self.on_reader_scale(lo)), float(self.on_reader_scale(hi))
 
     def conf_int_classical(self) -> tuple[float, float]:
         """95% interval from classical OLS errors (assumes independent periods; for reference)."""
         lo, hi = self.did.conf_int()
-        return float(self._to_reader(lo)), float(self._to_reader(hi))
+        return float(self.on_reader_scale(lo)), float(self.on_reader_scale(hi))
 
     @property
     def p_value(self) -> float:

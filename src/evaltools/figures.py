@@ -71,6 +71,25 @@ def _start_line(ax, ev: Evaluation, language: str):
                 textcoords="offset points", va="top", fontsize=9)
 
 
+def _axes(ax, height: float):
+    """A new figure of the report's width, or the caller's axes."""
+    if ax is None:
+        return plt.subplots(figsize=(7.0, height))
+    return ax.figure, ax
+
+
+def _finish(fig, ax, ev: Evaluation, labels: list[str], ylabel: str, language: str):
+    """What every time-axis figure gets: the start line, thinned ticks, Danish numbers, a legend."""
+    _start_line(ax, ev, language)
+    _xticks(ax, labels)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xlabel("")
+    _danish_numbers(ax, language)
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def indexed_series(ev: Evaluation, language: str = "da") -> pd.DataFrame:
     """Kommune and comparison, indexed to the last pre-period = 100."""
     j = ev.gaps.treated_index
@@ -85,60 +104,40 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     language = language or ev.language
     _style()
     df = indexed_series(ev, language)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 2.8))  # leaves room on page 1 for a claim box
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, 2.8)  # low enough to leave room on page 1 for a claim box
     x = np.arange(len(df))
     comp_name = ev.comparison_name(language)
     sns.lineplot(x=x, y=df[comp_name], ax=ax, color=COMPARISON_COLOR, marker="o", markersize=4, label=comp_name.capitalize())
     sns.lineplot(x=x, y=df[ev.kommune.name], ax=ax, color=KOMMUNE_COLOR, marker="o", markersize=4, linewidth=2.2, label=ev.kommune.name)
     ax.axhline(100, color="#999999", linewidth=0.8)
-    _start_line(ax, ev, language)
-    _xticks(ax, list(df["period"]))
     ref = format_period(ev.design.reference, language)
-    ax.set_ylabel(f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100")
-    ax.set_xlabel("")
-    _danish_numbers(ax, language)
-    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
-    fig.tight_layout()
-    return fig
+    ylabel = f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100"
+    return _finish(fig, ax, ev, list(df["period"]), ylabel, language)
 
 
 def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
     language = language or ev.language
     _style()
     es = ev.events
-    to_reader = (lambda v: 100 * (np.exp(v) - 1)) if ev.design.scale == "log" else (lambda v: v)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.2))
-    else:
-        fig = ax.figure
+    to_reader = ev.on_reader_scale
+    fig, ax = _axes(ax, 3.2)
     x = np.arange(len(es.periods))
     ax.fill_between(x, to_reader(es.band_low), to_reader(es.band_high), color=BAND_COLOR,
                     label="95 % af placebo-kommunerne" if language == "da" else "95% of placebo kommuner")
     sns.lineplot(x=x, y=to_reader(es.coefficients), ax=ax, color=KOMMUNE_COLOR, marker="o", linewidth=2,
                  label=ev.kommune.name)
     ax.axhline(0, color="#999999", linewidth=0.8)
-    _start_line(ax, ev, language)
-    _xticks(ax, _labels(ev, language))
     ref = format_period(es.reference, language)
     unit = ev.unit_in(language)
-    ax.set_ylabel(f"Forskel i forhold til {ref}, {unit}" if language == "da" else f"Difference vs {ref}, {unit}", fontsize=9)
-    _danish_numbers(ax, language)
-    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
-    fig.tight_layout()
-    return fig
+    ylabel = f"Forskel i forhold til {ref}, {unit}" if language == "da" else f"Difference vs {ref}, {unit}"
+    return _finish(fig, ax, ev, _labels(ev, language), ylabel, language)
 
 
 def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
     language = language or ev.language
     _style()
     pt = ev.placebo
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 2.8))
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, 2.8)
     label = "|t|" if pt.statistic == "t" else "RMSPE-ratio"
     sns.histplot(pt.placebo_stats, bins=20, ax=ax, color="#9e9e9e", edgecolor="white",
                  label="Andre kommuner" if language == "da" else "Other kommuner")
@@ -172,7 +171,7 @@ def alt_trends(ev: Evaluation, number: int = 1, language: str = "da") -> str:
 
 def alt_event_study(ev: Evaluation, number: int = 2, language: str = "da") -> str:
     es = ev.events
-    to_reader = (lambda v: 100 * (np.exp(v) - 1)) if ev.design.scale == "log" else (lambda v: v)
+    to_reader = ev.on_reader_scale
     post = ev.gaps.is_post
     inside = (es.coefficients >= es.band_low) & (es.coefficients <= es.band_high)
     n_in_pre, n_pre = int(inside[~post].sum()), int((~post).sum())

@@ -157,7 +157,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     early = ev.early_divergence
     if early is not None:
         fake = format_period(early.fake_start, language)
-        amount = f"{fmt_number(ev._to_reader(early.estimate), 1, language, signed=True)} {ev.unit_in(language)}"
+        amount = f"{fmt_number(ev.on_reader_scale(early.estimate), 1, language, signed=True)} {ev.unit_in(language)}"
         warning = (warning + " " if warning else "") + (
             f"Advarsel: Vi har prøvet {len(ev.time_placebos)} falske startdatoer før indsatsen. Med start i {fake} "
             f"finder samme beregning også en tydelig forskel ({amount}, placebo-p = {fmt_p(early.p_value, language)}). "

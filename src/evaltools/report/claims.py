@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from evaltools.data import get_outcome
 from evaltools.formatting import fmt_number, fmt_p
-from evaltools.report.overview import CSS
 
 LABELS = {
     "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95 %-interval",
@@ -20,9 +19,7 @@ LABELS = {
 
 def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
     """PDF bytes; ``rows`` are ledger rows with a claim and status ok."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    from evaltools.report.pdf import html_to_pdf
+    from evaltools.report.templating import render_pdf
 
     L = LABELS[language]
     table = []
@@ -52,9 +49,5 @@ def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
         caveat = ("A difference shows how the kommune did relative to the comparison, not necessarily an effect "
                   "of the initiative. Source: Statistics Denmark.")
         footer = "Source: Statistics Denmark · evaltools"
-    env = Environment(loader=PackageLoader("evaltools.report", "templates/fragments"), autoescape=select_autoescape(["j2"]))
-    html = env.get_template("claims.html.j2").render(
-        title=L["title"], intro=intro, caveat=caveat, rows=table, L=L, lang=language,
-        css=CSS.read_text(encoding="utf-8"), footer=footer,
-    )
-    return html_to_pdf(html)
+    return render_pdf("claims.html.j2", title=L["title"], intro=intro, caveat=caveat, rows=table, L=L,
+                      lang=language, footer=footer)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 from evaltools.data import get_outcome
 from evaltools.figures import figure_html
 from evaltools.formatting import fmt_number, fmt_p
-
-CSS = Path(__file__).parent / "templates" / "nbconvert" / "evaltools" / "report.css"
 
 LABELS = {
     "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95 %-interval (placebo)", "p": "Placebo-p",
@@ -44,9 +41,7 @@ def _forest(rows: list[dict], unit: str, language: str):
 
 def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes:
     """PDF bytes of the overview of finished reports (manifest rows with status ok)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    from evaltools.report.pdf import html_to_pdf
+    from evaltools.report.templating import render_pdf
 
     L = LABELS[language]
     by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -85,10 +80,8 @@ def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes
                    f"lowest {items[0]['kommune']} ({items[0]['estimate']:.1f}), highest {items[-1]['kommune']} ({items[-1]['estimate']:.1f}).")
         groups.append({"heading": heading, "summary": summary, "rows": table, "caption": L["seed"],
                        "figure": figure_html(_forest(items, unit, language), alt)})
-    env = Environment(loader=PackageLoader("evaltools.report", "templates/fragments"), autoescape=select_autoescape(["j2"]))
     subtitle = "Oversigt over batchens rapporter" if language == "da" else "Overview of the batch's reports"
     footer = "Kilde: Danmarks Statistik · evaltools" if language == "da" else "Source: Statistics Denmark · evaltools"
-    html = env.get_template("overview.html.j2").render(
-        title=title, heading=(f"Oversigt: {title}" if language == "da" else f"Overview: {title}"), subtitle=subtitle, groups=groups, L=L, lang=language, css=CSS.read_text(encoding="utf-8"), footer=footer
-    )
-    return html_to_pdf(html)
+    heading = f"Oversigt: {title}" if language == "da" else f"Overview: {title}"
+    return render_pdf("overview.html.j2", title=title, heading=heading, subtitle=subtitle, groups=groups, L=L,
+                      lang=language, footer=footer)

@@ -13,8 +13,6 @@ import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from evaltools.evaluation import Evaluation, evaluate
 from evaltools.figures import (
     alt_event_study,
@@ -29,15 +27,10 @@ from evaltools.formatting import fmt_number, fmt_p
 from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
+from evaltools.report.templating import render
 from evaltools.text import caveats, claim_box, comparison_detail, headline, method_paragraphs, verdict
 
 METADATA_KEY = "evaltools"
-_env = Environment(
-    loader=PackageLoader("evaltools.report", "templates/fragments"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 @dataclass
@@ -124,7 +117,7 @@ class Report:
         return self.L["title"].format(initiative=self.initiative, kommune=self.evaluation.kommune.full_name)
 
     def _render(self, name: str, **ctx) -> str:
-        return _env.get_template(f"{name}.html.j2").render(L=self.L, lang=self.language, **ctx)
+        return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
 
     def document_metadata(self) -> dict:
         ev = self.evaluation
@@ -204,7 +197,7 @@ class Report:
         if ev.effect_in_units is not None:
             label = "Svarer til (fuldtidspersoner pr. periode)" if lang == "da" else "Equivalent (full-time persons per period)"
             results.insert(1, (label, fmt_number(ev.effect_in_units, 0, lang, signed=True)))
-        to_reader = ev._to_reader
+        to_reader = ev.on_reader_scale
         tps = [{"start": format_period(t.fake_start, lang),
                 "estimate": f"{fmt_number(to_reader(t.estimate), 1, lang, signed=True)} {unit}",
                 "p": fmt_p(t.p_value, lang)} for t in ev.time_placebos]
