@@ -155,3 +155,32 @@ def test_horsens_borderline_case():
     assert ev.placebo.n_as_extreme == 4 and ev.p_value == pytest.approx(5 / 98)
     lo, hi = ev.conf_int()
     assert lo < 0 < hi
+
+
+def test_synthetic_control_recovers_known_weights():
+    """Hand-made case: the treated series is exactly 0.3 A + 0.7 B before the start."""
+    import types
+
+    from evaltools.synth import fit_synthetic_control
+
+    rng = np.random.default_rng(0)
+    T, pre = 12, 8
+    donors = np.exp(rng.normal(0, 0.2, size=(6, T)).cumsum(axis=1)) * 100
+    dev = np.log(donors) - np.log(donors[:, :pre]).mean(axis=1, keepdims=True)
+    treated_dev = 0.3 * dev[0] + 0.7 * dev[1]
+    treated_dev[pre:] -= 0.1  # a 10 % log drop after the start
+    levels = np.vstack([np.exp(treated_dev) * 50, donors])
+    is_post = np.arange(T) >= pre
+    g = types.SimpleNamespace(levels=levels, is_post=is_post, treated_index=0, codes=["T", "A", "B", "C", "D", "E", "F"],
+                              design=types.SimpleNamespace(scale="log"))
+    sc = fit_synthetic_control(g)
+    assert sc.weights["A"] == pytest.approx(0.3, abs=1e-3) and sc.weights["B"] == pytest.approx(0.7, abs=1e-3)
+    assert sum(sc.weights.values()) == pytest.approx(1.0)
+    assert sc.effect == pytest.approx(100 * (np.exp(-0.1) - 1), abs=0.05)
+
+
+def test_lejre_synthetic_control_agrees_with_the_main_estimate(lejre):
+    sc = lejre.synthetic
+    assert sc.pre_rmspe < 0.06
+    assert sc.effect == pytest.approx(lejre.effect, abs=2.0)  # -27.6 vs -27.9 per cent
+    assert "syntetisk kontrolgruppe" in __import__("evaltools.text", fromlist=["x"]).synthetic_paragraph(lejre)

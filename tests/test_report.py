@@ -124,3 +124,30 @@ def test_force_replaces_atomically(root, built):
     assert again.replaced
     assert again.pdf.read_bytes()[:5] == b"%PDF-"
     assert sorted(p.name for p in (out / "lejre").iterdir()) == ["lejre.ipynb", "lejre.pdf"]
+
+
+def test_notebook_runs_as_is_like_in_jupyterlab(root):
+    """No papermill: the parameters cell's own defaults, executed top to bottom."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from evaltools.runner.kernel import ensure_kernel
+
+    nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
+    NotebookClient(nb, kernel_name=ensure_kernel(), timeout=300).execute()
+    front = nb.cells[2].outputs[0]
+    assert "Lejre Kommune" in front["data"]["text/html"]
+    assert front["metadata"]["evaltools"]["lang"] == "da"
+
+
+def test_english_report(root, tmp_path):
+    params = tmp_path / "en.yaml"
+    params.write_text((root / "params" / "lejre.yaml").read_text(encoding="utf-8") + "language: en\n", encoding="utf-8")
+    result = run_report(params, out_dir=tmp_path / "out", notebook=root / "notebooks" / "evaluering.ipynb", formats=("pdf",))
+    page1 = _flat(PdfReader(str(result.pdf)).pages[0].extract_text())
+    assert "Evaluation: Målet om færre ledige unge (september 2012) in Lejre Kommune" in page1
+    assert "How sure are we?" in page1 and "33 of 97 other kommuner" in page1
+    assert f"{MINUS}27.9 per cent" in page1  # decimal point in English
+    assert "Page 1 of" in page1 and "Source: Statistics Denmark" in page1
+    with pikepdf.open(result.pdf) as pdf:
+        assert str(pdf.Root.Lang).startswith("en")

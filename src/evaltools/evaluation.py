@@ -112,6 +112,15 @@ class Evaluation:
         post = self.treated_means.post
         return float(post - post / np.exp(self.did.estimate))
 
+    @property
+    def synthetic(self):
+        """Synthetic control (robustness check), fitted on first use."""
+        if not hasattr(self, "_synthetic"):
+            from evaltools.synth import fit_synthetic_control
+
+            self._synthetic = fit_synthetic_control(self.gaps)
+        return self._synthetic
+
     def comparison_name(self, language: str | None = None) -> str:
         from evaltools.text import comparison_name
 

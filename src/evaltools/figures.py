@@ -153,6 +153,38 @@ def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
     return fig
 
 
+def plot_synthetic(ev: Evaluation, ax=None, language: str | None = None):
+    language = language or ev.language
+    _style()
+    sc = ev.synthetic
+    fig, ax = _axes(ax, 2.8)
+    x = np.arange(len(ev.design.window))
+    show = (lambda v: 100 * np.exp(v)) if ev.design.scale == "log" else (lambda v: v)
+    synth_label = "Syntetisk kontrolgruppe" if language == "da" else "Synthetic control"
+    sns.lineplot(x=x, y=show(sc.synthetic), ax=ax, color=COMPARISON_COLOR, marker="o", markersize=4, label=synth_label)
+    sns.lineplot(x=x, y=show(sc.treated), ax=ax, color=KOMMUNE_COLOR, marker="o", markersize=4, linewidth=2.2,
+                 label=ev.kommune.name)
+    if ev.design.scale == "log":
+        ylabel = "Indeks, gennemsnit før start = 100" if language == "da" else "Index, pre-period mean = 100"
+    else:
+        ylabel = (f"Afvigelse fra gennemsnit før start, {ev.outcome.unit(language)}" if language == "da"
+                  else f"Deviation from pre-period mean, {ev.outcome.unit(language)}")
+    return _finish(fig, ax, ev, _labels(ev, language), ylabel, language)
+
+
+def alt_synthetic(ev: Evaluation, number: int = 4, language: str = "da") -> str:
+    from evaltools.kommuner import get_kommune
+
+    sc = ev.synthetic
+    donors = ", ".join(f"{get_kommune(c).name} {fmt_number(100 * w, 0, language)} %" for c, w in sc.top_donors(4))
+    gap = fmt_number(sc.effect, 1, language, signed=True)
+    if language == "da":
+        return (f"Figur {number}: {ev.kommune.name} og en syntetisk kontrolgruppe, en vægtet blanding af andre kommuner "
+                f"({donors}), der fulgte kommunen før starten. Efter starten er forskellen i gennemsnit {gap} {ev.unit_in(language)}.")
+    return (f"Figure {number}: {ev.kommune.name} and a synthetic control, a weighted mix of other kommuner ({donors}) "
+            f"that tracked it before the start. After the start the average gap is {gap} {ev.unit_in(language)}.")
+
+
 def alt_trends(ev: Evaluation, number: int = 1, language: str = "da") -> str:
     df = indexed_series(ev, language)
     k, c = ev.kommune.name, ev.comparison_name(language)

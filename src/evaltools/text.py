@@ -273,3 +273,30 @@ def claim_box(ev: Evaluation, claim: dict, language: str = "da") -> dict:
         "ours": ours,
         "measure_note": note,
     }
+
+
+def synthetic_paragraph(ev: Evaluation, language: str = "da") -> str:
+    """The synthetic control, said plainly, next to the main estimate; '' when it cannot be fitted."""
+    from evaltools.kommuner import get_kommune
+
+    sc = ev.synthetic
+    if sc is None:
+        return ""
+    da = language == "da"
+    donors = _join([f"{get_kommune(c).name} ({fmt_number(100 * w, 0, language)} %)" for c, w in sc.top_donors(4)], language)
+    ours, main = (fmt_number(sc.effect, 1, language, signed=True), headline(ev, language))
+    unit = ev.unit_in(language)
+    unique = sc.pre_rmspe > 1e-6
+    if da:
+        text = (f"Robusthedstjek med syntetisk kontrolgruppe: En vægtet blanding af andre kommuner, især {donors}, "
+                f"fulgte {ev.kommune.name} før starten. Efter starten lå {ev.kommune.name} i gennemsnit {ours} {unit} "
+                f"fra blandingen (hovedberegningen: {main}). Tjekket har ingen egen usikkerhedsberegning.")
+        if not unique:
+            text += " Før-perioden er så kort, at mange blandinger passer lige godt; vægtene er derfor ikke entydige."
+        return text
+    text = (f"Robustness check with a synthetic control: a weighted mix of other kommuner, mainly {donors}, tracked "
+            f"{ev.kommune.name} before the start. After the start {ev.kommune.name} was on average {ours} {unit} from "
+            f"the mix (main result: {main}). The check has no uncertainty calculation of its own.")
+    if not unique:
+        text += " The pre-period is so short that many mixes fit equally well, so the weights are not unique."
+    return text

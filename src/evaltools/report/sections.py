@@ -17,10 +17,12 @@ from evaltools.evaluation import Evaluation, evaluate
 from evaltools.figures import (
     alt_event_study,
     alt_placebo,
+    alt_synthetic,
     alt_trends,
     figure_html,
     plot_event_study,
     plot_placebo,
+    plot_synthetic,
     plot_trends,
 )
 from evaltools.formatting import fmt_number, fmt_p
@@ -28,7 +30,15 @@ from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.templating import render
-from evaltools.text import caveats, claim_box, comparison_detail, headline, method_paragraphs, verdict
+from evaltools.text import (
+    caveats,
+    claim_box,
+    comparison_detail,
+    headline,
+    method_paragraphs,
+    synthetic_paragraph,
+    verdict,
+)
 
 METADATA_KEY = "evaltools"
 
@@ -59,6 +69,14 @@ def package_versions() -> list[tuple[str, str]]:
         except PackageNotFoundError:
             pass
     return out
+
+
+def _param_text(value) -> str:
+    if isinstance(value, dict):  # the claim block: key: value pairs
+        return "; ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 @dataclass
@@ -218,7 +236,12 @@ class Report:
                              L["fig_placebo"].format(kommune=ev.kommune.name))
         v = verdict(ev, lang)
         paragraphs = [v["sure"]] + ([v["trend_warning"]] if v["trend_warning"] else [])
-        html = self._render("robustness", paragraphs=paragraphs, event_figure=es_fig, placebo_figure=pl_fig)
+        synth_text, synth_fig = synthetic_paragraph(ev, lang), ""
+        if synth_text:
+            synth_fig = figure_html(plot_synthetic(ev, language=lang), alt_synthetic(ev, 4, lang),
+                                    L["fig_synthetic"].format(kommune=ev.kommune.name))
+        html = self._render("robustness", paragraphs=paragraphs, event_figure=es_fig, placebo_figure=pl_fig,
+                            synthetic_text=synth_text, synthetic_figure=synth_fig)
         return Section("robustness", html, "\n".join(paragraphs))
 
     def method(self) -> Section:
@@ -239,8 +262,7 @@ class Report:
             (L["snapshot"], origin),
             (L["licence"], src["licence"]),
         ]
-        params = [(k, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
-                  for k, v in self.params.items() if v not in (None, "")]
+        params = [(k, _param_text(v)) for k, v in self.params.items() if v not in (None, "")]
         html = self._render("appendix", data_rows=data_rows, params=params, versions=package_versions())
         return Section("appendix", html, "\n".join(f"{k}: {v}" for k, v in data_rows))
 
