@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -34,10 +36,9 @@ def naive(out: Path, n: int) -> float:
     started = time.perf_counter()
     for k in all_kommuner()[:n]:
         nb = out / f"{k.slug}.ipynb"
-        args = [str(BIN / "papermill"), str(ROOT / "notebooks" / "evaluering.ipynb"), str(nb), "--no-progress-bar"]
-        for key, value in {**params, "kommune": k.name}.items():
-            if value is not None:
-                args += ["-p", key, str(value)]
+        values = {key: v for key, v in {**params, "kommune": k.name}.items() if v is not None}
+        args = [str(BIN / "papermill"), str(ROOT / "notebooks" / "evaluering.ipynb"), str(nb), "--no-progress-bar",
+                "-y", yaml.safe_dump(values, allow_unicode=True)]  # -y: structured values (the claim) stay dicts
         subprocess.run(args, check=True, capture_output=True, env=env)
         subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "evaltools_pdf", str(nb)], check=True,
                        capture_output=True, env=env)
