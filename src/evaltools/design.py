@@ -16,7 +16,7 @@ import pandas as pd
 
 from evaltools.data import Panel
 from evaltools.kommuner import Kommune, get_kommune
-from evaltools.periods import format_period, parse_period, period_freq
+from evaltools.periods import format_period, parse_period
 
 MIN_PRE_PERIODS = 4
 DEFAULT_PRE = {"Q": 8, "Y": 4}
@@ -236,7 +236,3 @@ def stacked_panel(g: Gaps, language: str = "da") -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def freq_of(design: Design) -> str:
-    return period_freq(design.start)

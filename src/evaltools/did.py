@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 DID_TERM = "treated:post"
 
@@ -142,7 +140,3 @@ def fit_did(
         res = model.fit()
         label = "classical OLS"
     return DidResult(model=res, term=DID_TERM, n_obs=int(res.nobs), cov_label=label, fixed_effects=fixed_effects)
-
-
-def t_critical(df_resid: float, alpha: float = 0.05) -> float:
-    return float(stats.t.ppf(1 - alpha / 2, df_resid)) if np.isfinite(df_resid) else 1.959964

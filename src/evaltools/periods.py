@@ -47,7 +47,3 @@ def format_period(period: pd.Period, language: str = "da") -> str:
     if period_freq(period) == "Q":
         return f"{period.year}{'K' if language == 'da' else 'Q'}{period.quarter}"
     return str(period.year)
-
-
-def period_range(start: pd.Period, end: pd.Period) -> pd.PeriodIndex:
-    return pd.period_range(start, end, freq=start.freq)

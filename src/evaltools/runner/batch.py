@@ -30,12 +30,9 @@ class BatchResult:
     claims: Path | None = None
     seconds: float = 0.0
 
-    def by_status(self, status: str) -> list[dict]:
-        return [r for r in self.rows if r["status"] == status]
-
     @property
     def failed(self) -> list[dict]:
-        return self.by_status("failed")
+        return [r for r in self.rows if r["status"] == "failed"]
 
     @property
     def built(self) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from evaltools.params import ReportParams
@@ -13,9 +14,15 @@ class UndeclaredParameterError(ValueError):
 
 def declared_parameters(notebook: Path) -> set[str]:
     """Names assigned in the notebook's cell tagged ``parameters`` (papermill's own inspection)."""
+    path = Path(notebook).resolve()
+    return set(_declared(str(path), path.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def _declared(path: str, mtime_ns: int) -> frozenset[str]:  # mtime in the key: an edited notebook is re-read
     import papermill
 
-    return set(papermill.inspect_notebook(str(notebook)).keys())
+    return frozenset(papermill.inspect_notebook(path).keys())
 
 
 def notebook_parameters(params: ReportParams, notebook: Path, params_file: Path | None = None) -> dict:
