@@ -1,6 +1,7 @@
 """Batches as a user runs them: parallel, failures isolated and explained, resumable, ledger, overview."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,33 @@ def test_dask_executor_on_a_local_cluster(root, tmp_path):
     assert [r["status"] for r in result.rows] == ["ok", "ok"]
     local = evaluate("Horsens", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2")
     assert next(r for r in result.rows if r["kommune"] == "Horsens")["estimate"] == pytest.approx(local.effect)
+
+
+def test_kommune_with_missing_data_fails_alone_with_its_cause(root, tmp_path, cache):
+    """An imported table without Læsø: Læsø's report fails with the reason, Lejre's is built."""
+    import random
+
+    import pandas as pd
+
+    from evaltools.data.importer import import_table
+    from evaltools.kommuner import all_kommuner
+
+    rng = random.Random(5)
+    quarters = [f"{y}K{q}" for y in range(2010, 2015) for q in range(1, 5)]
+    rows = [(k.name, q, round(rng.uniform(20, 400))) for k in all_kommuner() if k.name != "Læsø" for q in quarters]
+    csv_path = tmp_path / "export.csv"
+    pd.DataFrame(rows, columns=["Kommune", "Kvartal", "Antal"]).to_csv(csv_path, sep=";", index=False)
+    outcome = import_table(csv_path, name="export", label="Unge langtidsledige", unit="personer")
+    params = tmp_path / "unge.yaml"
+    params.write_text(f"kommune: Lejre\noutcome: '{outcome}'\ninitiative: Test\nstart: 2013K1\n", encoding="utf-8")
+    result = run_batch([params], kommuner="Lejre,Læsø", out_dir=tmp_path / "out",
+                       notebook=root / "notebooks" / "evaluering.ipynb", workers=1, progress=False)
+    status = {r["kommune"]: r for r in result.rows}
+    assert status["Lejre"]["status"] == "ok", status["Lejre"]["error"]
+    assert status["Læsø"]["status"] == "failed"
+    assert "Læsø has no data for 2011K1" in status["Læsø"]["error"]
+    text = " ".join(p.extract_text() for p in PdfReader(status["Lejre"]["pdf"]).pages)
+    flat = re.sub(r"\s+", " ", re.sub("\u2010\\s*\n", "", text))
+    assert "Læsø mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen." in flat
+    assert "summen af de 96 øvrige kommuner i datasættet" in flat
+    assert "kunne ikke indgå i placebo-testen" not in flat  # Læsø is explained once, not twice

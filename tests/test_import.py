@@ -64,3 +64,17 @@ def test_excel_import(tmp_path, cache):
     _good(n_quarters=12).to_excel(path, index=False)
     assert import_table(path, name="xl", label="Fra Excel", unit="personer") == "import:xl"
     assert str(load_panel("import:xl").last) == "2012Q4"
+
+
+def test_missing_kommune_leaves_rest_intact_but_a_named_comparison_fails(tmp_path, cache):
+    from evaltools.design import DesignError
+
+    path = tmp_path / "uden_laesoe.csv"
+    df = _good()
+    df[df["Kommune"] != "Læsø"].to_csv(path, sep=";", index=False)
+    outcome = import_table(path, name="u", label="Uden Læsø", unit="personer")
+    ev = evaluate("Lejre", outcome, "2013K1")
+    assert ev.gaps.missing == ["825"] and ev.gaps.n_comparison == 96
+    assert ev.placebo.n_placebos == 96
+    with pytest.raises(DesignError, match="comparison kommune Læsø has no data for part of 2011K1-2013K4"):
+        evaluate("Lejre", outcome, "2013K1", comparison=["Læsø", "Roskilde"])

@@ -142,10 +142,20 @@ class Gaps:
     gaps: np.ndarray = field(repr=False)  # transformed difference
     valid: np.ndarray = field(repr=False)  # placebo usable (complete, positive on log scale)
     is_post: np.ndarray = field(repr=False)
+    missing: list[str] = field(default_factory=list)  # kommuner without data for the whole window
+
+    @property
+    def n_comparison(self) -> int:
+        """Kommuner in the treated kommune's 'rest of the country' (complete data, not itself)."""
+        return len(self.codes) - 1 - len(self.missing)
 
 
-def comparison_weights(panel: Panel, design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """Weights W (kommuner x kommuner) and national loading a: comparison_k = W[k] @ Y + a[k] * N."""
+def comparison_weights(panel: Panel, design: Design, complete: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weights W (kommuner x kommuner) and national loading a: comparison_k = W[k] @ Y + a[k] * N.
+
+    ``complete`` marks kommuner with data for the whole window; the others are left out of every
+    "rest of the country" group (one missing kommune must not make all the sums undefined).
+    """
     codes = list(panel.values.index)
     n = len(codes)
     j = codes.index(design.kommune.code)
@@ -158,7 +168,7 @@ def comparison_weights(panel: Panel, design: Design) -> tuple[np.ndarray, np.nda
         nat[:] = 1.0
     else:
         if comp == "rest":
-            members = np.ones(n)
+            members = np.ones(n) if complete is None else complete.astype(float)
         else:
             members = np.zeros(n)
             for c in comp:
@@ -176,7 +186,13 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
     codes = list(panel.values.index)
     j = codes.index(design.kommune.code)
     Y = panel.values.reindex(columns=design.window).to_numpy(dtype=float)
-    W, a = comparison_weights(panel, design)
+    complete = ~np.isnan(Y).any(axis=1)
+    if isinstance(design.comparison, tuple):  # a comparison the user named must be complete
+        gaps_in = [k.name for k in design.comparison if not complete[codes.index(k.code)]]
+        if gaps_in:
+            window = f"{format_period(design.pre_start)}-{format_period(design.post_end)}"
+            raise DesignError(f"comparison kommune {', '.join(gaps_in)} has no data for part of {window}", "comparison")
+    W, a = comparison_weights(panel, design, complete)
     has_comparison = W.any(axis=1) | (a != 0)
     # a missing value anywhere in a comparison group makes that group's sum undefined
     C = np.where(np.isnan(Y), 0.0, Y)
@@ -194,7 +210,8 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
     valid = np.isfinite(G).all(axis=1) & has_comparison
     G[~valid] = np.nan  # unusable placebo rows: NaN, not +-inf, so later arithmetic stays quiet
     is_post = np.asarray(design.window >= design.start)
-    return Gaps(design, codes, j, Y, C, G, valid, is_post)
+    missing = [c for c, ok in zip(codes, complete) if not ok]
+    return Gaps(design, codes, j, Y, C, G, valid, is_post, missing)
 
 
 def did_statistics(gaps: np.ndarray, is_post: np.ndarray) -> dict[str, np.ndarray]:

@@ -34,11 +34,14 @@ def comparison_name(ev: Evaluation, language: str = "da") -> str:
 def comparison_detail(ev: Evaluation, language: str = "da") -> str:
     """One sentence defining the comparison group precisely."""
     comp, da = ev.design.comparison, language == "da"
-    n = len(ev.gaps.codes) - 1
+    n = ev.gaps.n_comparison
     if comp == "rest":
         if ev.outcome.kind == "rate":
             return (f"Sammenligningsgruppen er det uvægtede gennemsnit af de {n} øvrige kommuner." if da
                     else f"The comparison group is the unweighted average of the other {n} kommuner.")
+        if ev.outcome.origin == "import":  # the user's own table: no DST national total behind it
+            return (f"Resten af landet er summen af de {n} øvrige kommuner i datasættet." if da else
+                    f"The rest of the country is the sum of the other {n} kommuner in the data set.")
         return (f"Resten af landet er summen af de {n} øvrige kommuner (Danmarks Statistiks landstal "
                 "minus kommunen og personer uden bopælskommune)." if da else
                 f"The rest of the country is the sum of the other {n} kommuner (DST's national total "
@@ -244,8 +247,15 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
           f"The measure is {ev.outcome.label(language).lower()} ({ev.outcome.table}), which need not be "
           "exactly the group the initiative targeted.")),
     ]
-    if ev.placebo.excluded:
-        n = len(ev.placebo.excluded)
+    if ev.gaps.missing:
+        from evaltools.kommuner import get_kommune
+
+        names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
+        items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
+                     if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
+    unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing]
+    if unexplained:
+        n = len(unexplained)
         items.append(f"{n} kommune(r) kunne ikke indgå i placebo-testen på grund af manglende eller nul-værdier."
                      if da else f"{n} kommune(s) could not enter the placebo test because of missing or zero values.")
     warning = verdict(ev, language)["trend_warning"]
