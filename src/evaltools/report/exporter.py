@@ -13,7 +13,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import default
 
 from evaltools.report.pdf import html_to_pdf
-from evaltools.report.sections import METADATA_KEY
+from evaltools.report.metadata import METADATA_KEY, report_metadata
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 
@@ -34,14 +34,7 @@ class ReportMetadataPreprocessor(Preprocessor):
     """Copy the document metadata (title, author, lang, footer) from the report outputs to resources."""
 
     def preprocess(self, nb, resources):
-        meta: dict = {}
-        for cell in nb.cells:
-            for out in cell.get("outputs", []):
-                found = out.get("metadata", {}).get(METADATA_KEY)
-                if found and not meta:
-                    meta = dict(found)
-        nb_meta = nb.metadata.get(METADATA_KEY, {})
-        resources[METADATA_KEY] = {**meta, **nb_meta}
+        resources[METADATA_KEY] = {**report_metadata(nb), **nb.metadata.get(METADATA_KEY, {})}
         return nb, resources
 
 

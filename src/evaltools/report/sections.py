@@ -29,6 +29,7 @@ from evaltools.formatting import fmt_number, fmt_p
 from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
+from evaltools.report.metadata import METADATA_KEY
 from evaltools.report.templating import render
 from evaltools.text import (
     caveats,
@@ -40,7 +41,6 @@ from evaltools.text import (
     verdict,
 )
 
-METADATA_KEY = "evaltools"
 
 
 @dataclass

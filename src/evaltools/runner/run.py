@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 
 from evaltools.params import ReportParams, load_params
+from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner.io import atomic_write_bytes
 from evaltools.runner.outputs import get_backend
@@ -18,7 +19,6 @@ from evaltools.runner.parameterize import notebook_parameters
 
 DEFAULT_NOTEBOOK = Path("notebooks") / "evaluering.ipynb"
 DEFAULT_FORMATS = ("pdf", "ipynb")
-METADATA_KEY = "evaltools"
 
 
 class ReportExistsError(FileExistsError):
@@ -67,16 +67,6 @@ def find_notebook(params_file: Path, notebook: Path | None = None) -> Path:
 
 def output_paths(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
     return {fmt: out_dir / stem / f"{stem}{get_backend(fmt)[0]}" for fmt in formats}
-
-
-def report_metadata(nb: nbformat.NotebookNode) -> dict:
-    """The metadata our front page output carries (title, hashes, results)."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            found = out.get("metadata", {}).get(METADATA_KEY)
-            if found:
-                return dict(found)
-    return {}
 
 
 def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
