@@ -117,9 +117,10 @@ def run_batch(
             continue
         rows[job.name] = row
         specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar))
-    for row in rows.values():
+    for row in rows.values():  # failed at planning or reused: one write for all of them
         if row.get("status"):
-            ledger.record(row)
+            ledger.record(row, save=False)
+    ledger.save()
 
     bar = _progress(len(specs), progress)
     counts = {"ok": 0, "failed": 0}

@@ -28,9 +28,10 @@ class Ledger:
         self.folder = Path(folder)
         self.rows: dict[str, dict] = {}
 
-    def record(self, row: dict) -> None:
+    def record(self, row: dict, save: bool = True) -> None:
         self.rows[row["name"]] = {c: row.get(c) for c in COLUMNS}
-        self.save()
+        if save:
+            self.save()
 
     def save(self) -> None:
         rows = list(self.rows.values())
