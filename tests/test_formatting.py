@@ -24,3 +24,11 @@ def test_periods():
     assert format_period(parse_period("2012Q3")) == "2012K3"
     assert format_period(parse_period("2012Q3"), "en") == "2012Q3"
     assert format_period(parse_period(2013)) == "2013"
+
+
+def test_interval():
+    from evaltools.formatting import fmt_interval
+
+    assert fmt_interval(-61.56, 35.41, unit="procent") == f"{MINUS}61,6 til +35,4 procent"
+    assert fmt_interval(-1.5, 0.2, "en", "percentage points") == f"{MINUS}1.5 to +0.2 percentage points"
+    assert fmt_interval(-28.4, 108.7, sep=" – ") == f"{MINUS}28,4 – +108,7"

@@ -25,3 +25,10 @@ def fmt_p(p: float, language: str = "da") -> str:
 
 def fmt_int(x: float, language: str = "da") -> str:
     return fmt_number(round(x), 0, language)
+
+
+def fmt_interval(low: float, high: float, language: str = "da", unit: str = "", sep: str | None = None) -> str:
+    """'−61,6 til +35,4 procent' (with a unit); tables pass sep=' – ' and no unit."""
+    sep = sep if sep is not None else (" til " if language == "da" else " to ")
+    text = f"{fmt_number(low, 1, language, signed=True)}{sep}{fmt_number(high, 1, language, signed=True)}"
+    return f"{text} {unit}" if unit else text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evaltools.formatting import fmt_int, fmt_number, fmt_p
+from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
 from evaltools.periods import format_period
 
 if TYPE_CHECKING:
@@ -124,9 +124,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     n_ext = ev.placebo.n_as_extreme
     cls = certainty_class(ev)
     lo, hi = ev.conf_int()
-    to = "til" if da else "to"
-    interval = (f"{fmt_number(lo, 1, language, signed=True)} {to} "
-                f"{fmt_number(hi, 1, language, signed=True)} {ev.unit_in(language)}")
+    interval = fmt_interval(lo, hi, language, ev.unit_in(language))
     if da:
         how_many = "Ingen" if n_ext == 0 else ("Kun " if cls != "noise" else "") + f"{n_ext}"
         conclusion = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evaltools.data import get_outcome
-from evaltools.formatting import fmt_number, fmt_p
+from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 
 LABELS = {
     "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95 %-interval",
@@ -31,7 +31,7 @@ def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
             "claim": r["claim"],
             "measure": f"{outcome.label(language)} ({outcome.table})",
             "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)} {r['unit']}",
-            "interval": f"{fmt_number(r['conf_low'], 1, language, signed=True)} – {fmt_number(r['conf_high'], 1, language, signed=True)}",
+            "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – "),
             "p": fmt_p(p, language),
             "verdict": L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
         })

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from evaltools.data import get_outcome
 from evaltools.figures import figure_html
-from evaltools.formatting import fmt_number, fmt_p
+from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 
 LABELS = {
     "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95 %-interval (placebo)", "p": "Placebo-p",
@@ -58,7 +58,7 @@ def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes
             table.append({
                 "kommune": r["kommune"], "seed": r["seed"],
                 "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)}",
-                "interval": f"{fmt_number(r['conf_low'], 1, language, signed=True)} – {fmt_number(r['conf_high'], 1, language, signed=True)}",
+                "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – "),
                 "p": fmt_p(r["p_value_placebo"], language), "flags": ", ".join(flags),
             })
         clear = sum(1 for r in items if r["p_value_placebo"] <= 0.05)

@@ -25,7 +25,7 @@ from evaltools.figures import (
     plot_synthetic,
     plot_trends,
 )
-from evaltools.formatting import fmt_number, fmt_p
+from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
@@ -202,15 +202,13 @@ class Report:
         lo, hi = ev.conf_int()
         clo, chi = ev.conf_int_classical()
         unit = ev.unit_in(lang)
-        sep = " til " if lang == "da" else " to "
-        rng = lambda a, b: f"{fmt_number(a, 1, lang, signed=True)}{sep}{fmt_number(b, 1, lang, signed=True)} {unit}"  # noqa: E731
         results = [
             (L["estimate"], headline(ev, lang)),
-            (L["interval"], rng(lo, hi)),
+            (L["interval"], fmt_interval(lo, hi, lang, unit)),
             (L["p_placebo"], fmt_p(ev.p_value, lang)),
             (L["rank"].format(n=ev.placebo.n_placebos + 1), str(ev.placebo.rank)),
             (L["pretrend"], fmt_p(ev.events.pretrend_p, lang)),
-            (L["classical"], rng(clo, chi)),
+            (L["classical"], fmt_interval(clo, chi, lang, unit)),
         ]
         if ev.effect_in_units is not None:
             label = "Svarer til (fuldtidspersoner pr. periode)" if lang == "da" else "Equivalent (full-time persons per period)"
