@@ -167,3 +167,122 @@ def test_fetched_params_library_validates_once_fetched(dst, cache, root):
     fetch_outcome("ledighedsprocent_unge", client(dst))
     load_panel.cache_clear()
     assert load_params(root / "params" / "fetched" / "lejre-unge.yaml").outcome == "ledighedsprocent_unge"
+
+
+# -- AULK04: long-term unemployed; ENHED is a unit selector without a total ----------------------
+AULK04_INFO = (FIX / "aulk04_tableinfo.json").read_bytes()
+AULK04_BULK = (FIX / "aulk04_bulk_unge.csv").read_bytes()
+AULK04_BODY = {
+    "table": "AULK04", "format": "BULK", "lang": "da", "valuePresentation": "Code",
+    "variables": [{"code": "OMRÅDE", "values": ["*"]}, {"code": "ENHED", "values": ["1"]},
+                  {"code": "ALDER", "values": ["16-24", "25-29"]}, {"code": "KØN", "values": ["TOT"]},
+                  {"code": "Tid", "values": [f"{y}M{m:02d}" for y in range(2009, 2015) for m in range(1, 13)]}],
+}
+
+
+@pytest.fixture
+def aulk04(httpserver):
+    httpserver.expect_request("/v1/tableinfo", method="POST",
+                              json={"table": "AULK04", "format": "JSON", "lang": "da"}).respond_with_data(
+        AULK04_INFO, content_type="text/json; charset=utf-8")
+    httpserver.expect_request("/v1/data", method="POST", json=AULK04_BODY).respond_with_data(
+        AULK04_BULK, content_type="text/csv; charset=utf-8")
+    return httpserver
+
+
+def _raw_rows(bulk: bytes) -> list[list[str]]:
+    return [line.split(";") for line in bulk.decode("utf-8-sig").split("\r\n")[1:] if line]
+
+
+@pytest.mark.parametrize("outcome_id", ["ledighedsprocent_unge", "langtidsledige", "langtidsledige_unge"])
+def test_every_fetchable_outcome_is_a_complete_query_for_its_table(outcome_id):
+    from evaltools.data.catalogue import get_outcome
+    from evaltools.data.dst import TableInfo
+
+    outcome = get_outcome(outcome_id)
+    info = TableInfo.from_json(json.loads((FIX / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
+    query = {q["code"]: q["values"] for q in DstClient().build_query(info, outcome.query, outcome.since)}
+    assert set(query) == {v.id for v in info.variables}  # BULK: every variable has values
+    if outcome.table == "AULK04":
+        assert query["ENHED"] == ["1"]  # persons, not per cent of the labour force
+        assert query["Tid"][0] == "2009M01"
+
+
+def test_a_variable_without_a_total_must_be_named():
+    from evaltools.data.dst import TableInfo
+
+    info = TableInfo.from_json(json.loads(AULK04_INFO))
+    with pytest.raises(DstQueryError, match="choose values for: ENHED"):
+        DstClient().build_query(info, {"OMRÅDE": "*"})
+
+
+def test_youth_long_term_unemployed_add_two_age_bands(aulk04, cache):
+    fetch_outcome("langtidsledige_unge", client(aulk04))
+    aulk04.clear()
+    panel = load_panel("langtidsledige_unge")
+    rows = _raw_rows(AULK04_BULK)
+    lejre = [int(r[5]) for r in rows if r[0] == "350" and r[4] in ("2012M07", "2012M08", "2012M09")]
+    assert len(lejre) == 6  # three months x two age bands
+    from evaltools import get_kommune
+
+    assert panel.series(get_kommune("Lejre"))["2012Q3"] == pytest.approx(sum(lejre) / 3)
+    assert panel.series(get_kommune("Læsø"))["2011Q2"] == 0
+    national = [int(r[5]) for r in rows if r[0] == "000" and r[4] in ("2009M01", "2009M02", "2009M03")]
+    assert panel.national["2009Q1"] == pytest.approx(sum(national) / 3)
+    assert str(panel.first) == "2009Q1" and panel.outcome.label_da == "Langtidsledige unge (16-29 år)"
+
+
+@pytest.mark.slow
+def test_report_on_youth_long_term_unemployment_names_a_zero_kommune(aulk04, cache, root, tmp_path):
+    from pypdf import PdfReader
+
+    from evaltools.runner.run import run_report
+
+    fetch_outcome("langtidsledige_unge", client(aulk04))
+    aulk04.clear()
+    load_panel.cache_clear()
+    result = run_report(root / "params" / "fetched" / "lejre-langtidsledige-unge.yaml", out_dir=tmp_path / "out",
+                        notebook=root / "notebooks" / "evaluering.ipynb", formats=("pdf",))
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(result.pdf)).pages)
+    assert "Langtidsledige unge (16-29 år)" in text
+    assert "Svarer til (personer pr. kvartal)" in text  # the outcome's unit, not full-time equivalents
+    assert "Læsø har værdien nul i en del af perioden" in text  # 2011 is zero there: no log change
+    assert "96 kommuner" in text or "96 andre kommuner" in text  # 97 others less Læsø
+    assert aulk04.log == []
+
+
+# -- real recordings, once someone with network runs scripts/record_dst_fixtures.py ----------------
+RECORDED = FIX / "recorded"
+DST_OUTCOMES = ["ledighedsprocent_unge", "langtidsledige", "langtidsledige_unge"]
+needs_recordings = pytest.mark.skipif(
+    not RECORDED.is_dir(), reason="no real DST recordings yet: run scripts/record_dst_fixtures.py where there is network")
+
+
+@needs_recordings
+@pytest.mark.parametrize("outcome_id", DST_OUTCOMES)
+def test_catalogue_against_real_recordings(outcome_id):
+    from evaltools.data.catalogue import get_outcome
+    from evaltools.data.dst import TableInfo
+    from evaltools.data.snapshot_io import to_long
+
+    outcome = get_outcome(outcome_id)
+    info = TableInfo.from_json(json.loads((RECORDED / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
+    DstClient().build_query(info, outcome.query, outcome.since)  # every code exists in the real table
+    frame = parse_bulk((RECORDED / f"{outcome.table.lower()}_{outcome_id}_bulk.csv").read_bytes().decode("utf-8-sig"))
+    long = to_long(frame, "OMRÅDE", "TID", outcome.kind)
+    from evaltools.kommuner import all_kommuner
+
+    assert {k.code for k in all_kommuner()} <= set(long["kode"])
+    assert "000" in set(long["kode"])
+
+
+@needs_recordings
+def test_real_error_response_shows_dsts_message():
+    import httpx
+
+    from evaltools.data.dst import _api_error
+
+    status = int((RECORDED / "error_bulk_missing_variable.status").read_text())
+    body = (RECORDED / "error_bulk_missing_variable.json").read_bytes()
+    err = _api_error(httpx.Response(status, content=body), "AUP02")
+    assert status >= 400 and err.message and err.message in str(err)

@@ -19,6 +19,11 @@ def _join(names: list[str], language: str) -> str:
     return ", ".join(names[:-1]) + (" og " if language == "da" else " and ") + names[-1]
 
 
+def per_period(freq: str, language: str = "da") -> str:
+    """'pr. kvartal' / 'per year': the period one value of the outcome covers."""
+    return {"Q": ("pr. kvartal", "per quarter"), "Y": ("pr. år", "per year")}[freq][language != "da"]
+
+
 def comparison_name(ev: Evaluation, language: str = "da") -> str:
     comp = ev.design.comparison
     da = language == "da"
@@ -106,9 +111,9 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
         extra = ""
         if units is not None:
             fewer = ("færre" if units < 0 else "flere") if da else ("fewer" if units < 0 else "more")
-            per = {"Q": ("pr. kvartal", "per quarter"), "Y": ("pr. år", "per year")}[ev.outcome.freq]
-            extra = (f", svarende til ca. {fmt_int(abs(units), language)} {fewer} {ev.outcome.unit(language)} {per[0]}"
-                     if da else f", about {fmt_int(abs(units), language)} {fewer} {ev.outcome.unit(language)} {per[1]}")
+            per = per_period(ev.outcome.freq, language)
+            extra = (f", svarende til ca. {fmt_int(abs(units), language)} {fewer} {ev.outcome.unit(language)} {per}"
+                     if da else f", about {fmt_int(abs(units), language)} {fewer} {ev.outcome.unit(language)} {per}")
         compared = (f"Efter starten lå {k} {fmt_number(abs(e), 1, language)} procent {direction}, end hvis "
                     f"kommunen havde fulgt udviklingen i {comp}{extra}." if da else
                     f"After the start, {k} was {fmt_number(abs(e), 1, language)} per cent {direction} than if it "
@@ -251,11 +256,22 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
         items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
-    unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing]
+    named = {k.code for k in ev.design.comparison} if isinstance(ev.design.comparison, tuple) else set()
+    # the named comparison kommune cannot be its own placebo; that needs no sentence
+    unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing and c not in named]
     if unexplained:
-        n = len(unexplained)
-        items.append(f"{n} kommune(r) kunne ikke indgå i placebo-testen på grund af manglende eller nul-værdier."
-                     if da else f"{n} kommune(s) could not enter the placebo test because of missing or zero values.")
+        from evaltools.kommuner import get_kommune
+
+        # complete data but no usable gap: a zero somewhere, where a relative (log) change is undefined
+        names = _join([get_kommune(c).name for c in unexplained], language) if len(unexplained) <= 5 else None
+        if da:
+            who = names or f"{len(unexplained)} kommuner"
+            items.append(f"{who} har værdien nul i en del af perioden, hvor en relativ ændring ikke kan beregnes, "
+                         "og indgår derfor ikke i placebo-testen.")
+        else:
+            who = names or f"{len(unexplained)} kommuner"
+            items.append(f"{who} have a value of zero in part of the period, where a relative change is undefined, "
+                         "so they are not in the placebo test.")
     warning = verdict(ev, language)["trend_warning"]
     if warning:
         items.append(warning)

@@ -37,6 +37,7 @@ from evaltools.text import (
     comparison_detail,
     headline,
     method_paragraphs,
+    per_period,
     synthetic_paragraph,
     verdict,
 )
@@ -211,7 +212,8 @@ class Report:
             (L["classical"], fmt_interval(clo, chi, lang, unit)),
         ]
         if ev.effect_in_units is not None:
-            label = "Svarer til (fuldtidspersoner pr. periode)" if lang == "da" else "Equivalent (full-time persons per period)"
+            equivalent = "Svarer til" if lang == "da" else "Equivalent"
+            label = f"{equivalent} ({ev.outcome.unit(lang)} {per_period(ev.outcome.freq, lang)})"
             results.insert(1, (label, fmt_number(ev.effect_in_units, 0, lang, signed=True)))
         to_reader = ev.on_reader_scale
         tps = [{"start": format_period(t.fake_start, lang),
