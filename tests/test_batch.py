@@ -168,7 +168,7 @@ def test_kommune_with_missing_data_fails_alone_with_its_cause(root, tmp_path, ca
     rows = [(k.name, q, round(rng.uniform(20, 400))) for k in all_kommuner() if k.name != "Læsø" for q in quarters]
     csv_path = tmp_path / "export.csv"
     pd.DataFrame(rows, columns=["Kommune", "Kvartal", "Antal"]).to_csv(csv_path, sep=";", index=False)
-    outcome = import_table(csv_path, name="export", label="Unge langtidsledige", unit="personer")
+    outcome = import_table(csv_path, name="export", label="Unge langtidsledige", unit="personer").outcome
     params = tmp_path / "unge.yaml"
     params.write_text(f"kommune: Lejre\noutcome: '{outcome}'\ninitiative: Test\nstart: 2013K1\n", encoding="utf-8")
     result = run_batch([params], kommuner="Lejre,Læsø", out_dir=tmp_path / "out",

@@ -51,7 +51,7 @@ def _good(n_quarters=20, seed=3):
 def test_good_csv_imports_and_evaluates(tmp_path, cache):
     path = tmp_path / "unge.csv"
     _good().to_csv(path, sep=";", index=False)
-    outcome = import_table(path, name="unge", label="Unge langtidsledige", unit="personer")
+    outcome = import_table(path, name="unge", label="Unge langtidsledige", unit="personer").outcome
     assert outcome == "import:unge"
     ev = evaluate("Lejre", outcome, "2013K1")
     assert ev.placebo.n_placebos == 97
@@ -62,7 +62,7 @@ def test_good_csv_imports_and_evaluates(tmp_path, cache):
 def test_excel_import(tmp_path, cache):
     path = tmp_path / "unge.xlsx"
     _good(n_quarters=12).to_excel(path, index=False)
-    assert import_table(path, name="xl", label="Fra Excel", unit="personer") == "import:xl"
+    assert import_table(path, name="xl", label="Fra Excel", unit="personer").outcome == "import:xl"
     assert str(load_panel("import:xl").last) == "2012Q4"
 
 
@@ -72,9 +72,66 @@ def test_missing_kommune_leaves_rest_intact_but_a_named_comparison_fails(tmp_pat
     path = tmp_path / "uden_laesoe.csv"
     df = _good()
     df[df["Kommune"] != "Læsø"].to_csv(path, sep=";", index=False)
-    outcome = import_table(path, name="u", label="Uden Læsø", unit="personer")
+    outcome = import_table(path, name="u", label="Uden Læsø", unit="personer").outcome
     ev = evaluate("Lejre", outcome, "2013K1")
     assert ev.gaps.missing == ["825"] and ev.gaps.n_comparison == 96
     assert ev.placebo.n_placebos == 96
     with pytest.raises(DesignError, match="comparison kommune Læsø has no data for part of 2011K1-2013K4"):
         evaluate("Lejre", outcome, "2013K1", comparison=["Læsø", "Roskilde"])
+
+
+def _jobindsats_export(path, hidden=True):
+    """A file shaped like a Jobindsats export: title lines, two value columns, regions and the
+    national total among the kommuner, official names ('Københavns Kommune'), Windows-1252."""
+    rng = random.Random(7)
+    lines = ["Jobindsats.dk", "Y36A02: Kontanthjælp - personer og fuldtidspersoner", "", "Udtrukket 23-11-2026",
+             "Område;Periode;Antal personer;Antal fuldtidspersoner"]
+    quarters = [f"{y}K{q}" for y in range(2011, 2014) for q in range(1, 5)]
+    for q in quarters:
+        lines.append(f"Hele landet;{q};45.000;38.123,5")
+        lines.append(f"Region Hovedstaden;{q};12.000;10.000,0")
+    for k in all_kommuner():
+        name = "Københavns Kommune" if k.code == "101" else k.full_name
+        base = rng.uniform(20, 400)
+        for q in quarters:
+            value = ".." if hidden and k.code == "825" and q == "2012K2" else f"{round(base * rng.uniform(0.9, 1.1))}"
+            lines.append(f"{name};{q};{value};{value}")
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return lines
+
+
+def test_jobindsats_export_is_read_as_it_comes(tmp_path, cache, capsys):
+    path = tmp_path / "jobindsats.csv"
+    lines = _jobindsats_export(path)
+    hidden_row = next(i for i, ln in enumerate(lines, start=1) if ln.startswith("Læsø Kommune;2012K2"))
+
+    with pytest.raises(ImportValidationError) as info:  # two value columns: the user must say which
+        import_table(path, name="job", label="Kontanthjælp", unit="personer")
+    assert str(info.value.errors[0]) == ("row 5: several value columns ('Antal personer', 'Antal fuldtidspersoner'); "
+                                         "choose one with --value-column")
+    with pytest.raises(ImportValidationError) as info:  # a hidden value is not a silent gap
+        import_table(path, name="job", label="Kontanthjælp", unit="personer", value_column="Antal personer")
+    assert [str(e) for e in info.value.errors] == [
+        f"row {hidden_row}: value '..' is missing or hidden (discretion); import with --allow-missing to keep it as missing"]
+    assert not cache.exists()
+
+    code = main(["data", "import", str(path), "--name", "job", "--label", "Kontanthjælp",
+                 "--value-column", "Antal personer", "--allow-missing"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "note: read as Windows-1252" in out
+    assert "note: 12 region row(s) left out" in out
+    assert f"note: 1 hidden/missing value(s) kept as missing (row {hidden_row}; kommuner 825)" in out
+    assert "imported 1188 rows as outcome 'import:job'" in out  # (98 kommuner + Hele landet) x 12 quarters
+    panel = load_panel("import:job")
+    from evaltools import get_kommune
+
+    assert panel.national["2012Q1"] == 45000
+    copenhagen = [ln for ln in lines if ln.startswith("Københavns Kommune;2012K1")][0]
+    assert panel.series(get_kommune("København"))["2012Q1"] == float(copenhagen.split(";")[2])
+    ev = evaluate("Lejre", "import:job", "2013K1")
+    assert ev.gaps.missing == ["825"]  # Læsø's hidden quarter keeps it out of the comparison, named
+
+    main(["data", "import", str(path), "--name", "job", "--label", "Kontanthjælp",
+          "--value-column", "Antal fuldtidspersoner", "--allow-missing"])
+    assert "note: replaces the earlier import:job (from jobindsats.csv" in capsys.readouterr().out

@@ -13,7 +13,10 @@ def test_there_are_98_kommuner_with_unique_codes():
     "query, code",
     [("350", "350"), (350, "350"), ("Lejre", "350"), ("lejre kommune", "350"), ("LEJRE", "350"),
      ("lyngby-taarbaek", "173"), ("Lyngby-Taarbæk Kommune", "173"), ("Copenhagen", "101"),
-     ("København", "101"), ("Bornholms Regionskommune", "400"), ("hoeje-taastrup", "169"), ("101", "101")],
+     ("København", "101"), ("Bornholms Regionskommune", "400"), ("hoeje-taastrup", "169"), ("101", "101"),
+     # official names as exports write them: genitive, renamed kommuner, DST's own spelling
+     ("Københavns Kommune", "101"), ("Århus Kommune", "751"), ("Brønderslev-Dronninglund", "810"),
+     ("Vesthimmerland Kommune", "820"), ("Vesthimmerlands", "820"), ("Nordfyns Kommune", "480")],
 )
 def test_lookup_by_code_name_or_slug(query, code):
     assert get_kommune(query).code == code

@@ -136,12 +136,16 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     from evaltools.data.importer import ImportValidationError, import_table
 
     try:
-        outcome = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
-                               lower_is_better=not args.higher_is_better)
+        imported = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
+                                lower_is_better=not args.higher_is_better, allow_missing=args.allow_missing,
+                                value_column=args.value_column)
     except (ImportValidationError, ValueError, OSError) as exc:
         print(f"evaltools: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"imported as outcome '{outcome}' (use it in a params file: outcome: {outcome})")
+    for note in imported.notes:
+        print(f"note: {note}")
+    print(f"imported {imported.rows} rows as outcome '{imported.outcome}' "
+          f"(use it in a params file: outcome: {imported.outcome})")
     return 0
 
 
@@ -231,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--unit", default="personer")
     imp.add_argument("--kind", choices=["count", "rate"], default="count")
     imp.add_argument("--higher-is-better", action="store_true")
+    imp.add_argument("--value-column", help="the column with the values, when the file has several (e.g. 'Antal personer')")
+    imp.add_argument("--allow-missing", action="store_true",
+                     help="keep values hidden for discretion ('..', '*', '-', empty) as missing instead of refusing the file")
     imp.set_defaults(func=cmd_data_import)
 
     sub.add_parser("kommuner", help="list the 98 kommuner with codes and slugs").set_defaults(func=cmd_kommuner)

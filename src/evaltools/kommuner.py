@@ -58,10 +58,12 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+# names used in exports and older DST tables (the kommune was renamed, or DST spells it another way)
+_ALIASES = {"broenderslev-dronninglund": "810", "aarhus": "751", "copenhagen": "101", "koebenhavn": "101"}
+
+
 def _key(text: str) -> str:
-    text = re.sub(r"\s+(regions)?kommune$", "", text.strip(), flags=re.IGNORECASE)
-    text = re.sub(r"s$", "", text) if text.lower() == "bornholms" else text
-    return slugify(text)
+    return slugify(re.sub(r"\s+(regions)?kommune$", "", text.strip(), flags=re.IGNORECASE))
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +84,8 @@ def _index() -> dict[str, Kommune]:
         index[k.code] = k
         index[str(int(k.code))] = k
         index[_key(k.name)] = k
-    index["copenhagen"] = index["101"]  # DST's English label
+    for alias, code in _ALIASES.items():
+        index.setdefault(alias, index[code])
     return index
 
 
@@ -95,7 +98,10 @@ def get_kommune(query: str | int | Kommune) -> Kommune:
         return query
     text = str(query).strip()
     index = _index()
-    found = index.get(text) or index.get(_key(text))
+    key = _key(text)
+    # 'Københavns Kommune', 'Bornholms Regionskommune': the official names are in the genitive
+    # ('Vesthimmerlands' is DST's name, so 'Vesthimmerland' is the other way round)
+    found = index.get(text) or index.get(key) or index.get(key.removesuffix("s")) or index.get(key + "s")
     if found is not None:
         return found
     names = {_key(k.name): k.name for k in all_kommuner()}

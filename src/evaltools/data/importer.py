@@ -1,14 +1,19 @@
 """Import a user's CSV/Excel table (e.g. a Jobindsats export) as an outcome, with validation.
 
 Columns (Danish or English names): area (område/kommune), period (periode/tid/kvartal/år/måned)
-and value (værdi/antal/indhold). Unknown kommune names, duplicated periods, non-numeric values
-and gaps are reported with row numbers (the header is row 1); nothing is written unless the
-whole file is valid.
+and value (værdi/antal/indhold). Title lines above the header (as in Jobindsats exports) are
+skipped, UTF-8 and Windows-1252 files are read, rows for regions are left out and said so.
+Unknown kommune names, duplicated periods, non-numeric values and gaps are reported with the
+file's own row numbers; nothing is written unless the whole file is valid. Values hidden for
+discretion ("..", "*", "-", empty) are errors unless ``allow_missing``: then they are imported as
+missing and the kommune is left out of comparisons for periods it lacks.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +28,8 @@ AREA = ("område", "omraade", "omrade", "kommune", "area", "municipality")
 PERIOD = ("periode", "period", "tid", "time", "kvartal", "quarter", "år", "aar", "year", "måned", "maaned", "month")
 VALUE = ("værdi", "vaerdi", "value", "antal", "indhold", "fuldtidspersoner", "personer")
 NATIONAL = ("hele landet", "landet", "all denmark", "i alt", "000")
+REGION = re.compile(r"^\s*(region\s+\w+|regionh|regionsj|regionsyd|regionmidt|regionnord|08[1-5])\s*$", re.IGNORECASE)
+HIDDEN = ("..", "*", "-", "", "x", ":")  # how exports mark suppressed or missing values
 MONTH = re.compile(r"^\s*(\d{4})\s*M\s*(\d{1,2})\s*$", re.IGNORECASE)
 
 
@@ -43,21 +50,59 @@ class ImportValidationError(ValueError):
         super().__init__(f"{path}: {len(errors)} problem(s); nothing was imported\n{shown}{more}")
 
 
-def _column(df: pd.DataFrame, names: tuple[str, ...], what: str, path: Path) -> str:
-    for col in df.columns:
-        if str(col).strip().lower() in names:
-            return col
-    raise ImportValidationError(path, [RowError(1, f"no {what} column; expected one of: {', '.join(names)} "
-                                                   f"(found: {', '.join(map(str, df.columns))})")])
+@dataclass
+class Validated:
+    """A valid file as a long table (kode, period, value), with what was read differently from plain."""
+
+    long: pd.DataFrame
+    notes: list[str]
 
 
-def _read(path: Path) -> pd.DataFrame:
+@dataclass
+class Imported:
+    outcome: str  # the id a params file names: import:NAME
+    rows: int
+    notes: list[str]
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    return next((i for i, col in enumerate(header) if str(col).strip().lower() in names), None)
+
+
+def _value_columns(header: list[str]) -> list[int]:
+    """Columns that hold values: named exactly as in VALUE, or containing one of those words
+    ('Antal fuldtidspersoner', 'Antal personer' in a Jobindsats export)."""
+    exact = [i for i, col in enumerate(header) if str(col).strip().lower() in VALUE]
+    if exact:
+        return exact
+    return [i for i, col in enumerate(header) if any(w in str(col).lower() for w in VALUE)]
+
+
+def _lines(path: Path) -> tuple[list[list[str]], str | None]:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, dtype=str)
-    text = path.read_text(encoding="utf-8-sig")
-    first = text.splitlines()[0] if text else ""
-    sep = ";" if first.count(";") >= first.count(",") else ","
-    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = pd.read_excel(path, dtype=str, header=None).fillna("")
+        return [[str(c) for c in r] for r in raw.itertuples(index=False)], None
+    data = path.read_bytes()
+    try:
+        return _split(data.decode("utf-8-sig")), None
+    except UnicodeDecodeError:
+        # Excel on Windows saves CSV as Windows-1252
+        return _split(data.decode("cp1252")), "read as Windows-1252 (the file is not UTF-8)"
+
+
+def _split(text: str) -> list[list[str]]:
+    """Rows of cells, with the separator that makes a header row appear (';' first, as DST and Danish Excel)."""
+    best: list[list[str]] = []
+    for sep in (";", ",", "\t"):
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        if any(_is_header(r) for r in rows[:30]):
+            return rows
+        best = best or rows
+    return best
+
+
+def _is_header(cells: list[str]) -> bool:
+    return _column(cells, AREA) is not None and _column(cells, PERIOD) is not None and bool(_value_columns(cells))
 
 
 def _number(text: str) -> float:
@@ -76,33 +121,84 @@ def _period(text: str) -> str:
     return str(parse_period(str(text)))
 
 
-def validate(path: Path) -> pd.DataFrame:
+def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -> list[tuple[int, str, str, str]]:
+    """(file row number, area, period, value) for each data row under the header.
+
+    Exports often start with title lines: the header is the first row (of 30) that names an area,
+    a period and a value column. Several value columns need ``value_column`` to pick one.
+    """
+    for h, cells in enumerate(lines[:30]):
+        if _is_header(cells):
+            a, p = _column(cells, AREA), _column(cells, PERIOD)
+            names = [str(c).strip() for c in cells]
+            if value_column is not None:
+                if value_column.strip() not in names:
+                    raise ImportValidationError(path, [RowError(h + 1, f"no column '{value_column}'; the columns are: "
+                                                                       f"{', '.join(names)}")])
+                v = names.index(value_column.strip())
+            else:
+                candidates = _value_columns(cells)
+                if len(candidates) > 1:
+                    choices = ", ".join(f"'{names[i]}'" for i in candidates)
+                    raise ImportValidationError(path, [RowError(h + 1, f"several value columns ({choices}); choose one "
+                                                                       "with --value-column")])
+                v = candidates[0]
+            out = []
+            for n, row in enumerate(lines[h + 1:], start=h + 2):
+                if not any(str(c).strip() for c in row):
+                    continue  # blank line
+                cell = lambda i: str(row[i]).strip() if i < len(row) else ""  # noqa: E731
+                out.append((n, cell(a), cell(p), cell(v)))
+            return out
+    first = ", ".join(lines[0]) if lines else "(empty file)"
+    raise ImportValidationError(path, [RowError(1, f"no header row with an area, a period and a value column; "
+                                                   f"expected one of each of: {', '.join(AREA)} / {', '.join(PERIOD)} / "
+                                                   f"{', '.join(VALUE)} (first row: {first})")])
+
+
+def _span(rows: list[int]) -> str:
+    return f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]}" if rows[-1] - rows[0] == len(rows) - 1 \
+        else "rows " + ", ".join(map(str, rows[:8])) + (" ..." if len(rows) > 8 else "")
+
+
+def validate(path: str | Path, *, allow_missing: bool = False, value_column: str | None = None) -> Validated:
     """The file as a long table (kode, period, value), or ImportValidationError with every problem."""
-    df = _read(path)
-    area, period, value = (_column(df, AREA, "area", path), _column(df, PERIOD, "period", path),
-                           _column(df, VALUE, "value", path))
+    path = Path(path)
+    lines, encoding_note = _lines(path)
+    notes = [encoding_note] if encoding_note else []
     errors: list[RowError] = []
-    rows = []
-    for i, rec in enumerate(df.to_dict("records"), start=2):
-        name = str(rec[area]).strip()
+    records, regions, hidden = [], [], []
+    for n, area, period, raw in _rows(lines, path, value_column):
+        if REGION.match(area):
+            regions.append(n)
+            continue
         try:
-            kode = "000" if name.lower() in NATIONAL else get_kommune(name).code
+            kode = "000" if area.lower() in NATIONAL else get_kommune(area).code
         except UnknownKommuneError as exc:
-            errors.append(RowError(i, str(exc)))
+            errors.append(RowError(n, str(exc)))
             kode = None
         try:
-            per = _period(rec[period])
+            per = _period(period)
         except PeriodError as exc:
-            errors.append(RowError(i, str(exc)))
+            errors.append(RowError(n, str(exc)))
             per = None
-        raw = str(rec[value]).strip()
-        try:
-            val = _number(raw)
-        except ValueError:
-            errors.append(RowError(i, f"value '{raw}' is not a number"))
-            val = None
-        rows.append((i, kode, per, val))
-    long = pd.DataFrame(rows, columns=["row", "kode", "period", "value"])
+        val = None
+        if raw.lower() in HIDDEN:
+            if allow_missing:
+                hidden.append(n)
+                val = float("nan")
+            else:
+                errors.append(RowError(n, f"value '{raw}' is missing or hidden (discretion); import with "
+                                          "--allow-missing to keep it as missing"))
+        else:
+            try:
+                val = _number(raw)
+            except ValueError:
+                errors.append(RowError(n, f"value '{raw}' is not a number"))
+        records.append((n, kode, per, val))
+    if not records and not errors:
+        errors.append(RowError(1, "the file has a header but no data rows"))
+    long = pd.DataFrame(records, columns=["row", "kode", "period", "value"])
     ok = long.dropna(subset=["kode", "period"])
     for (kode, per), grp in ok.groupby(["kode", "period"]):
         if len(grp) > 1:
@@ -110,7 +206,7 @@ def validate(path: Path) -> pd.DataFrame:
             errors.append(RowError(int(grp["row"].iloc[1]), f"kommune {kode} has period {per} more than once (rows {rs})"))
     freqs = {("M" if "M" in p else "Q" if "Q" in p else "Y") for p in ok["period"]}
     if len(freqs) > 1:
-        errors.append(RowError(2, f"periods mix frequencies ({', '.join(sorted(freqs))}); use one"))
+        errors.append(RowError(int(ok["row"].iloc[0]), f"periods mix frequencies ({', '.join(sorted(freqs))}); use one"))
     elif freqs:
         for kode, grp in ok.groupby("kode"):
             present = sorted(set(grp["period"]))
@@ -123,22 +219,39 @@ def validate(path: Path) -> pd.DataFrame:
                                                  + (" ..." if len(missing) > 6 else "")))
     if errors:
         raise ImportValidationError(path, sorted(errors, key=lambda e: e.row))
-    return long.drop(columns="row")
+    if regions:
+        notes.append(f"{len(regions)} region row(s) left out ({_span(regions)}): only kommuner and the national total are used")
+    if hidden:
+        kommuner = sorted({k for k, r in zip(long["kode"], long["row"]) if r in set(hidden)})
+        notes.append(f"{len(hidden)} hidden/missing value(s) kept as missing ({_span(hidden)}; kommuner "
+                     f"{', '.join(kommuner[:10])}{' ...' if len(kommuner) > 10 else ''}): a report leaves such a "
+                     "kommune out of comparisons for windows it lacks, and names it")
+    return Validated(long.drop(columns="row"), notes)
 
 
 def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: str = "count",
-                 lower_is_better: bool = True, credit: str = "Kilde: egne data") -> str:
-    """Validate and cache the file as outcome ``import:NAME``; returns that id. Writes nothing on error."""
+                 lower_is_better: bool = True, credit: str = "Kilde: egne data", allow_missing: bool = False,
+                 value_column: str | None = None) -> Imported:
+    """Validate and cache the file as outcome ``import:NAME``. Writes nothing on error.
+
+    Importing again under the same name replaces the earlier import; the notes say so.
+    """
     path = Path(path)
     if kind not in ("count", "rate"):
         raise ValueError("kind must be 'count' or 'rate'")
-    long = validate(path)
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise ValueError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
+    checked = validate(path, allow_missing=allow_missing, value_column=value_column)
     from evaltools.data.snapshot_io import to_long
 
-    frame = long.rename(columns={"kode": "AREA", "period": "TID", "value": "INDHOLD"})
+    frame = checked.long.rename(columns={"kode": "AREA", "period": "TID", "value": "INDHOLD"})
     long = to_long(frame, "AREA", "TID", kind)  # monthly -> quarterly, like fetched tables
     freq = "Q" if long["period"].str.contains("Q").any() else "Y"
     outcome_id = f"import:{name}"
+    notes = list(checked.notes)
+    earlier = next((m for m in cache.entries() if m.get("outcome") == outcome_id), None)
+    if earlier is not None:
+        notes.append(f"replaces the earlier {outcome_id} (from {earlier.get('file', '?')}, imported {earlier.get('fetched_at', '?')})")
     meta = {
         "outcome": outcome_id, "file": path.name, "table": "import",
         "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -150,4 +263,4 @@ def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: st
     from evaltools.data.snapshot_io import load_panel
 
     load_panel.cache_clear()
-    return outcome_id
+    return Imported(outcome_id, len(checked.long), notes)
