@@ -123,6 +123,15 @@ def test_list_comparison_gladsaxe_vs_ballerup():
     assert ev.comparison_name() == "Ballerup"
     # placebo kommuner are compared with Ballerup too; Ballerup itself has no comparison left
     assert ev.placebo.n_placebos == 96
+    # that needs no caveat: nothing is missing and nothing is zero
+    from evaltools.text import caveats
+
+    assert not any("placebo-testen" in c and "nul" in c for c in caveats(ev))
+
+
+def test_one_period_window_is_named_once():
+    ev = evaluate("Lyngby-Taarbæk", "ledighedsprocent", "2015", pre_start="2011", post_end="2015")
+    assert ev.design.describe_windows() == ("2011-2014", "2015")
 
 
 @pytest.mark.parametrize(

@@ -58,8 +58,11 @@ class Design:
         return self.start - 1
 
     def describe_windows(self, language: str = "da") -> tuple[str, str]:
-        f = lambda p: format_period(p, language)  # noqa: E731
-        return f"{f(self.pre[0])}-{f(self.pre[-1])}", f"{f(self.post[0])}-{f(self.post[-1])}"
+        def span(periods: pd.PeriodIndex) -> str:
+            first, last = format_period(periods[0], language), format_period(periods[-1], language)
+            return first if first == last else f"{first}-{last}"  # one year is '2015', not '2015-2015'
+
+        return span(self.pre), span(self.post)
 
 
 def make_design(
