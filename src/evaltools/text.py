@@ -263,15 +263,14 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         from evaltools.kommuner import get_kommune
 
         # complete data but no usable gap: a zero somewhere, where a relative (log) change is undefined
-        names = _join([get_kommune(c).name for c in unexplained], language) if len(unexplained) <= 5 else None
-        if da:
-            who = names or f"{len(unexplained)} kommuner"
-            items.append(f"{who} har værdien nul i en del af perioden, hvor en relativ ændring ikke kan beregnes, "
-                         "og indgår derfor ikke i placebo-testen.")
+        if len(unexplained) <= 5:
+            who = _join([get_kommune(c).name for c in unexplained], language)
         else:
-            who = names or f"{len(unexplained)} kommuner"
-            items.append(f"{who} have a value of zero in part of the period, where a relative change is undefined, "
-                         "so they are not in the placebo test.")
+            who = f"{len(unexplained)} kommuner"
+        items.append(f"{who} har værdien nul i en del af perioden, hvor en relativ ændring ikke kan beregnes, "
+                     "og indgår derfor ikke i placebo-testen." if da else
+                     f"{who} have a value of zero in part of the period, where a relative change is undefined, "
+                     "so they are not in the placebo test.")
     warning = verdict(ev, language)["trend_warning"]
     if warning:
         items.append(warning)
