@@ -38,11 +38,15 @@ def test_console_script_runs(tmp_path):
     assert lines[0].startswith("101  København")
 
 
-def test_outcomes_lists_coverage(capsys):
+def test_outcomes_lists_coverage(capsys, cache):
     assert main(["outcomes"]) == 0
-    out = capsys.readouterr().out
-    assert "kontanthjaelp_nettoledige" in out and "2007K1-2025K4" in out
-    assert "ledighedsprocent" in out and "kommuner only" in out
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["kontanthjaelp_nettoledige"][1:5] == ["AUK01", "2007K1-2025K4", "fuldtidspersoner", "lower"]
+    assert rows["ledighedsprocent"][4:7] == ["lower", "kommuner", "only"]
+    assert rows["fuldtidsbeskaeftigede"][4] == "higher"
+    assert rows["langtidsledige_unge"][1:4] == ["AULK04", "fetch", "first"]
+    main(["outcomes", "--details"])
+    assert "DST query: OMRÅDE=*, ENHED=1, ALDER=16-24,25-29; from 2009M01" in capsys.readouterr().out
 
 
 def test_check(root, capsys):

@@ -173,14 +173,27 @@ def cmd_kommuner(args: argparse.Namespace) -> int:
 
 def cmd_outcomes(args: argparse.Namespace) -> int:
     from evaltools.data import OUTCOMES, load_panel
+    from evaltools.data.cache import entries
+    from evaltools.data.catalogue import get_outcome
+    from evaltools.data.snapshot_io import DataNotCachedError
 
-    for o in OUTCOMES.values():
-        national = "national total" if o.has_national else "kommuner only"
-        if o.origin == "embedded":
+    imported = sorted({m["outcome"] for m in entries() if str(m.get("outcome") or "").startswith("import:")})
+    print(f"{'id':<28} {'table':<8} {'coverage':<14} {'unit':<17} {'better':<7} {'areas':<15} label")
+    for outcome_id in [*OUTCOMES, *imported]:
+        o = get_outcome(outcome_id)
+        try:
             coverage = load_panel(o.id).coverage()
-        else:
+        except DataNotCachedError:
             coverage = "fetch first"
-        print(f"{o.id:<28} {o.table:<8} {coverage:<14} {national:<15} {o.label_da}")
+        national = "national total" if o.has_national else "kommuner only"
+        better = "lower" if o.lower_is_better else "higher"
+        print(f"{o.id:<28} {o.table:<8} {coverage:<14} {o.unit_da:<17} {better:<7} {national:<15} {o.label_da}")
+        if args.details:
+            print(f"    {o.source_note_da}")
+            if o.origin == "dst":
+                query = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in o.query.items())
+                print(f"    DST query: {query}; from {o.since}; other variables at their total "
+                      f"(evaltools data fetch --outcome {o.id})")
     return 0
 
 
@@ -241,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_data_import)
 
     sub.add_parser("kommuner", help="list the 98 kommuner with codes and slugs").set_defaults(func=cmd_kommuner)
-    sub.add_parser("outcomes", help="list the outcomes a params file can name").set_defaults(func=cmd_outcomes)
+    outcomes = sub.add_parser("outcomes", help="list the outcomes a params file can name")
+    outcomes.add_argument("--details", action="store_true", help="also the source and, for DST outcomes, the query")
+    outcomes.set_defaults(func=cmd_outcomes)
     return parser
 
 
