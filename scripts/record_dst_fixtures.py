@@ -5,6 +5,7 @@ catalogue, plus one real error response (a BULK request that leaves a variable o
 """
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -32,7 +33,11 @@ def main() -> None:
                                                           "variables": [{"code": "OMRÅDE", "values": ["*"]}]})
         (OUT / "error_bulk_missing_variable.json").write_bytes(bad.content)
         (OUT / "error_bulk_missing_variable.status").write_text(str(bad.status_code))
-    print("recorded into", OUT)
+    provenance = {"source": "Danmarks Statistik, StatBank API", "licence": "CC BY 4.0", "base_url": DEFAULT_BASE_URL,
+                  "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "files": sorted(p.name for p in OUT.iterdir() if p.name != "PROVENANCE.json")}
+    (OUT / "PROVENANCE.json").write_text(json.dumps(provenance, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print("recorded into", OUT, "- now run the tests: the skipped 'real recordings' tests will use these files")
 
 
 if __name__ == "__main__":
