@@ -9,7 +9,7 @@ import pytest
 from werkzeug import Response
 
 from evaltools.cli import main
-from evaltools.data import load_panel
+from evaltools.data import OUTCOMES, load_panel
 from evaltools.data.dst import DstApiError, DstClient, DstConnectionError, DstQueryError, parse_bulk
 from evaltools.data.fetch import fetch_outcome
 
@@ -194,7 +194,7 @@ def _raw_rows(bulk: bytes) -> list[list[str]]:
     return [line.split(";") for line in bulk.decode("utf-8-sig").split("\r\n")[1:] if line]
 
 
-@pytest.mark.parametrize("outcome_id", ["ledighedsprocent_unge", "langtidsledige", "langtidsledige_unge"])
+@pytest.mark.parametrize("outcome_id", [o.id for o in OUTCOMES.values() if o.origin == "dst"])
 def test_every_fetchable_outcome_is_a_complete_query_for_its_table(outcome_id):
     from evaltools.data.catalogue import get_outcome
     from evaltools.data.dst import TableInfo
@@ -203,9 +203,13 @@ def test_every_fetchable_outcome_is_a_complete_query_for_its_table(outcome_id):
     info = TableInfo.from_json(json.loads((FIX / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
     query = {q["code"]: q["values"] for q in DstClient().build_query(info, outcome.query, outcome.since)}
     assert set(query) == {v.id for v in info.variables}  # BULK: every variable has values
+    assert query["KØN"] == ["TOT"]  # not given: its total
     if outcome.table == "AULK04":
         assert query["ENHED"] == ["1"]  # persons, not per cent of the labour force
         assert query["Tid"][0] == "2009M01"
+    if outcome.table == "AUK01":
+        assert query["YDELSESTYPE"] == ["TOTUSU"] and query["ALDER"] == ["16-24", "25-29"]
+        assert query["Tid"][0] == "2007K1"
 
 
 def test_a_variable_without_a_total_must_be_named():
@@ -253,7 +257,7 @@ def test_report_on_youth_long_term_unemployment_names_a_zero_kommune(aulk04, cac
 
 # -- real recordings, once someone with network runs scripts/record_dst_fixtures.py ----------------
 RECORDED = FIX / "recorded"
-DST_OUTCOMES = ["ledighedsprocent_unge", "langtidsledige", "langtidsledige_unge"]
+DST_OUTCOMES = [o.id for o in OUTCOMES.values() if o.origin == "dst"]
 needs_recordings = pytest.mark.skipif(
     not RECORDED.is_dir(), reason="no real DST recordings yet: run scripts/record_dst_fixtures.py where there is network")
 
@@ -286,3 +290,16 @@ def test_real_error_response_shows_dsts_message():
     body = (RECORDED / "error_bulk_missing_variable.json").read_bytes()
     err = _api_error(httpx.Response(status, content=body), "AUP02")
     assert status >= 400 and err.message and err.message in str(err)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (Path(__file__).parents[1] / "params" / "fetched").glob("*.yaml")))
+def test_each_fetched_params_file_says_how_to_get_its_data(name, root, cache):
+    from evaltools.params import ParamsError, load_params
+    import yaml
+
+    path = root / "params" / "fetched" / name
+    outcome = yaml.safe_load(path.read_text(encoding="utf-8"))["outcome"]
+    assert outcome in DST_OUTCOMES
+    assert f"evaltools data fetch --outcome {outcome}" in path.read_text(encoding="utf-8")  # the comment says so too
+    with pytest.raises(ParamsError, match=f"run `evaltools data fetch --outcome {outcome}` once"):
+        load_params(path)

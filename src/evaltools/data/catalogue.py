@@ -159,6 +159,26 @@ OUTCOMES: dict[str, Outcome] = {
             query={"OMRÅDE": "*", "ENHED": ["1"], "ALDER": ["16-24", "25-29"]},
             since="2009M01",
         ),
+        Outcome(
+            id="forsoergede_unge",
+            table="AUK01",
+            label_da="Unge (16-29 år) på offentlig forsørgelse, uden SU",
+            label_en="People aged 16-29 on public benefits, excluding student grants",
+            subject_da="Antallet af unge på offentlig forsørgelse",
+            subject_en="The number of people aged 16-29 on public benefits",
+            unit_da="fuldtidspersoner",
+            unit_en="full-time equivalents",
+            kind="count",
+            freq="Q",
+            lower_is_better=True,
+            has_national=True,
+            default_scale="log",
+            source_note_da="AUK01, i alt uden SU-modtagere, 16-24 år plus 25-29 år, begge køn; kvartalstal",
+            source_note_en="AUK01, all benefits except student grants (SU), aged 16-24 plus 25-29, both sexes; quarterly",
+            origin="dst",
+            query={"OMRÅDE": "*", "YDELSESTYPE": ["TOTUSU"], "ALDER": ["16-24", "25-29"]},
+            since="2007K1",
+        ),
     ]
 }
 
