@@ -294,8 +294,9 @@ def test_real_error_response_shows_dsts_message():
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (Path(__file__).parents[1] / "params" / "fetched").glob("*.yaml")))
 def test_each_fetched_params_file_says_how_to_get_its_data(name, root, cache):
-    from evaltools.params import ParamsError, load_params
     import yaml
+
+    from evaltools.params import ParamsError, load_params
 
     path = root / "params" / "fetched" / name
     outcome = yaml.safe_load(path.read_text(encoding="utf-8"))["outcome"]

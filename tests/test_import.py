@@ -127,7 +127,7 @@ def test_jobindsats_export_is_read_as_it_comes(tmp_path, cache, capsys):
     from evaltools import get_kommune
 
     assert panel.national["2012Q1"] == 45000
-    copenhagen = [ln for ln in lines if ln.startswith("Københavns Kommune;2012K1")][0]
+    copenhagen = next(ln for ln in lines if ln.startswith("Københavns Kommune;2012K1"))
     assert panel.series(get_kommune("København"))["2012Q1"] == float(copenhagen.split(";")[2])
     ev = evaluate("Lejre", "import:job", "2013K1")
     assert ev.gaps.missing == ["825"]  # Læsø's hidden quarter keeps it out of the comparison, named

@@ -145,10 +145,9 @@ def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -
                 v = candidates[0]
             out = []
             for n, row in enumerate(lines[h + 1:], start=h + 2):
-                if not any(str(c).strip() for c in row):
-                    continue  # blank line
-                cell = lambda i: str(row[i]).strip() if i < len(row) else ""  # noqa: E731
-                out.append((n, cell(a), cell(p), cell(v)))
+                cells = [str(c).strip() for c in row] + [""] * (max(a, p, v) + 1 - len(row))
+                if any(cells):  # blank lines are skipped
+                    out.append((n, cells[a], cells[p], cells[v]))
             return out
     first = ", ".join(lines[0]) if lines else "(empty file)"
     raise ImportValidationError(path, [RowError(1, f"no header row with an area, a period and a value column; "
