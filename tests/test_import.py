@@ -121,7 +121,7 @@ def test_jobindsats_export_is_read_as_it_comes(tmp_path, cache, capsys):
     assert code == 0
     assert "note: read as Windows-1252" in out
     assert "note: 12 region row(s) left out" in out
-    assert f"note: 1 hidden/missing value(s) kept as missing (row {hidden_row}; kommuner 825)" in out
+    assert f"note: 1 hidden/missing value(s) kept as missing (row {hidden_row}: Læsø)" in out
     assert "imported 1188 rows as outcome 'import:job'" in out  # (98 kommuner + Hele landet) x 12 quarters
     panel = load_panel("import:job")
     from evaltools import get_kommune

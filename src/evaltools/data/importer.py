@@ -221,9 +221,10 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
     if regions:
         notes.append(f"{len(regions)} region row(s) left out ({_span(regions)}): only kommuner and the national total are used")
     if hidden:
-        kommuner = sorted({k for k, r in zip(long["kode"], long["row"]) if r in set(hidden)})
-        notes.append(f"{len(hidden)} hidden/missing value(s) kept as missing ({_span(hidden)}; kommuner "
-                     f"{', '.join(kommuner[:10])}{' ...' if len(kommuner) > 10 else ''}): a report leaves such a "
+        codes = sorted({k for k, r in zip(long["kode"], long["row"]) if r in set(hidden)})
+        names = ["Hele landet" if c == "000" else get_kommune(c).name for c in codes]
+        notes.append(f"{len(hidden)} hidden/missing value(s) kept as missing ({_span(hidden)}: "
+                     f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}); a report leaves such a "
                      "kommune out of comparisons for windows it lacks, and names it")
     return Validated(long.drop(columns="row"), notes)
 
