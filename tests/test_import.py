@@ -135,3 +135,17 @@ def test_jobindsats_export_is_read_as_it_comes(tmp_path, cache, capsys):
     main(["data", "import", str(path), "--name", "job", "--label", "Kontanthjælp",
           "--value-column", "Antal fuldtidspersoner", "--allow-missing"])
     assert "note: replaces the earlier import:job (from jobindsats.csv" in capsys.readouterr().out
+
+
+def test_excel_with_title_rows_and_a_file_without_a_header(tmp_path, cache):
+    path = tmp_path / "med_titel.xlsx"
+    body = _good(n_quarters=12)
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame([["Jobindsats.dk"], ["Udtræk 2026"]]).to_excel(xl, index=False, header=False)
+        body.to_excel(xl, index=False, startrow=3)  # header on row 4
+    assert import_table(path, name="titel", label="Med titel", unit="personer").rows == 98 * 12
+
+    bad = tmp_path / "uden_header.csv"
+    bad.write_text("Lejre;2014K1;120\nLejre;2014K2;130\n", encoding="utf-8")
+    with pytest.raises(ImportValidationError, match="row 1: no header row with an area, a period and a value column"):
+        import_table(bad, name="bad", label="x", unit="personer")
