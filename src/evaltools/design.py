@@ -16,7 +16,7 @@ import pandas as pd
 
 from evaltools.data import Panel
 from evaltools.kommuner import Kommune, get_kommune
-from evaltools.periods import format_period, parse_period
+from evaltools.periods import format_period, format_span, parse_period
 
 MIN_PRE_PERIODS = 4
 DEFAULT_PRE = {"Q": 8, "Y": 4}
@@ -58,11 +58,7 @@ class Design:
         return self.start - 1
 
     def describe_windows(self, language: str = "da") -> tuple[str, str]:
-        def span(periods: pd.PeriodIndex) -> str:
-            first, last = format_period(periods[0], language), format_period(periods[-1], language)
-            return first if first == last else f"{first}-{last}"  # one year is '2015', not '2015-2015'
-
-        return span(self.pre), span(self.post)
+        return format_span(self.pre[0], self.pre[-1], language), format_span(self.post[0], self.post[-1], language)
 
 
 def make_design(
@@ -79,7 +75,7 @@ def make_design(
     k = get_kommune(kommune)
     freq = panel.outcome.freq
     first, last = panel.first, panel.last
-    span = f"{format_period(first)}-{format_period(last)}"
+    span = format_span(first, last)
     start_p = parse_period(start, freq)
     if not first < start_p <= last:
         raise DesignError(
@@ -96,7 +92,7 @@ def make_design(
     n_pre = (start_p - pre_p).n
     if n_pre < MIN_PRE_PERIODS:
         raise DesignError(
-            f"the pre-period {format_period(pre_p)}-{format_period(start_p - 1)} has {n_pre} "
+            f"the pre-period {format_span(pre_p, start_p - 1)} has {n_pre} "
             f"period(s); at least {MIN_PRE_PERIODS} are needed to judge the trend before the start",
             "pre_start",
         )
@@ -193,7 +189,7 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
     if isinstance(design.comparison, tuple):  # a comparison the user named must be complete
         gaps_in = [k.name for k in design.comparison if not complete[codes.index(k.code)]]
         if gaps_in:
-            window = f"{format_period(design.pre_start)}-{format_period(design.post_end)}"
+            window = format_span(design.pre_start, design.post_end)
             raise DesignError(f"comparison kommune {', '.join(gaps_in)} has no data for part of {window}", "comparison")
     W, a = comparison_weights(panel, design, complete)
     has_comparison = W.any(axis=1) | (a != 0)

@@ -47,3 +47,9 @@ def format_period(period: pd.Period, language: str = "da") -> str:
     if period_freq(period) == "Q":
         return f"{period.year}{'K' if language == 'da' else 'Q'}{period.quarter}"
     return str(period.year)
+
+
+def format_span(first: pd.Period, last: pd.Period, language: str = "da") -> str:
+    """``2010K3-2012K2``; a single period is named once (``2015``, not ``2015-2015``)."""
+    a, b = format_period(first, language), format_period(last, language)
+    return a if a == b else f"{a}-{b}"

@@ -11,7 +11,7 @@ import pandas as pd
 
 from evaltools.data.catalogue import Outcome, get_outcome
 from evaltools.kommuner import Kommune, all_kommuner
-from evaltools.periods import format_period, parse_period
+from evaltools.periods import format_span, parse_period
 
 NATIONAL_CODE = "000"
 
@@ -64,7 +64,7 @@ class Panel:
         return self.periods[-1]
 
     def coverage(self, language: str = "da") -> str:
-        return f"{format_period(self.first, language)}-{format_period(self.last, language)}"
+        return format_span(self.first, self.last, language)
 
     def series(self, kommune: Kommune) -> pd.Series:
         return self.values.loc[kommune.code]
