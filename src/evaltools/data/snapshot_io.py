@@ -103,7 +103,7 @@ def to_long(frame: pd.DataFrame, area: str, time: str, kind: str) -> pd.DataFram
 def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
     """A Panel from a long table (kode, period, value); kode 000 is the national figure."""
     periods = sorted({parse_period(p) for p in long["period"]})
-    wide = long.pivot_table(index="kode", columns="period", values="value", aggfunc="first")
+    wide = long.pivot(index="kode", columns="period", values="value")  # a duplicated (kode, period) is an error
     wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
     wide = wide.reindex(columns=pd.PeriodIndex(periods))
     national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
@@ -142,15 +142,7 @@ def load_panel(outcome_id: str) -> Panel:
     if outcome.origin != "embedded":
         return _cached_panel(outcome)
     df = load_snapshot()
-    df = df[df["measure"] == outcome.id]
-    periods = sorted({parse_period(p) for p in df["period"]})
-    wide = df.pivot(index="kode", columns="period", values="value")
-    wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
-    wide = wide.reindex(columns=pd.PeriodIndex(periods))
-    national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
-    codes = [k.code for k in all_kommuner()]
-    values = wide.reindex(codes)
     src = dict(provenance()["measures"][outcome.id])
     src.update({k: provenance()[k] for k in ("publisher", "licence", "credit", "snapshot_date")})
     src["origin"] = "embedded"
-    return Panel(outcome=outcome, values=values, national=national, source=src)
+    return build_panel(outcome, df.loc[df["measure"] == outcome.id, ["kode", "period", "value"]], src)
