@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
+from evaltools.kommuner import get_kommune
 from evaltools.periods import format_period
 
 if TYPE_CHECKING:
@@ -251,8 +252,6 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
           "exactly the group the initiative targeted.")),
     ]
     if ev.gaps.missing:
-        from evaltools.kommuner import get_kommune
-
         names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
         items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
@@ -260,8 +259,6 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
     # the named comparison kommune cannot be its own placebo; that needs no sentence
     unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing and c not in named]
     if unexplained:
-        from evaltools.kommuner import get_kommune
-
         # complete data but no usable gap: a zero somewhere, where a relative (log) change is undefined
         if len(unexplained) <= 5:
             who = _join([get_kommune(c).name for c in unexplained], language)
@@ -300,8 +297,6 @@ def claim_box(ev: Evaluation, claim: dict, language: str = "da") -> dict:
 
 def synthetic_paragraph(ev: Evaluation, language: str = "da") -> str:
     """The synthetic control, said plainly, next to the main estimate; '' when it cannot be fitted."""
-    from evaltools.kommuner import get_kommune
-
     sc = ev.synthetic
     if sc is None:
         return ""

@@ -167,6 +167,7 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
     notes = [encoding_note] if encoding_note else []
     errors: list[RowError] = []
     records, regions, hidden = [], [], []
+    hidden_codes: set[str] = set()
     for n, area, period, raw in _rows(lines, path, value_column):
         if REGION.match(area):
             regions.append(n)
@@ -185,6 +186,7 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
         if raw.lower() in HIDDEN:
             if allow_missing:
                 hidden.append(n)
+                hidden_codes.add(kode)
                 val = float("nan")
             else:
                 errors.append(RowError(n, f"value '{raw}' is missing or hidden (discretion); import with "
@@ -221,8 +223,7 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
     if regions:
         notes.append(f"{len(regions)} region row(s) left out ({_span(regions)}): only kommuner and the national total are used")
     if hidden:
-        codes = sorted({k for k, r in zip(long["kode"], long["row"]) if r in set(hidden)})
-        names = ["Hele landet" if c == "000" else get_kommune(c).name for c in codes]
+        names = ["Hele landet" if c == "000" else get_kommune(c).name for c in sorted(hidden_codes)]
         notes.append(f"{len(hidden)} hidden/missing value(s) kept as missing ({_span(hidden)}: "
                      f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}); a report leaves such a "
                      "kommune out of comparisons for windows it lacks, and names it")
