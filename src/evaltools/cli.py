@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from evaltools import __version__
-
-EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EvaltoolsError, exit_code
 
 
 def _err(message: str, code: int) -> int:
@@ -268,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     args.extra = extra
     try:
         return args.func(args)
+    except EvaltoolsError as exc:  # anything else is a bug and keeps its traceback
+        return _err(str(exc), exit_code(exc))
     except BrokenPipeError:  # output piped into `head` and friends
         import os
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evaltools.errors import InputError
 from evaltools.data import Panel
 from evaltools.kommuner import Kommune, get_kommune
 from evaltools.periods import format_period, format_span, parse_period
@@ -23,7 +24,7 @@ DEFAULT_PRE = {"Q": 8, "Y": 4}
 DEFAULT_POST = {"Q": 4, "Y": 2}
 
 
-class DesignError(ValueError):
+class DesignError(InputError, ValueError):
     """A design the data cannot support; ``field`` names the offending parameter."""
 
     def __init__(self, message: str, field: str | None = None):

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from evaltools.errors import InputError
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +36,7 @@ class Kommune:
         return f"{self.name} ({self.code})"
 
 
-class UnknownKommuneError(LookupError):
+class UnknownKommuneError(InputError, LookupError):
     """No kommune matches; the message suggests the closest names."""
 
     def __init__(self, query: str, suggestions: list[str]):

@@ -10,13 +10,14 @@ from typing import Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from evaltools.errors import InputError
 from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
 from evaltools.design import DesignError, make_design
 from evaltools.kommuner import UnknownKommuneError, get_kommune
 from evaltools.periods import PeriodError
 
 
-class ParamsError(ValueError):
+class ParamsError(InputError, ValueError):
     """A params file that cannot run; the message names the file and the key."""
 
     def __init__(self, path: str | Path, message: str, key: str | None = None):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from evaltools.errors import InputError
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[KkQq]([1-4])\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 
 
-class PeriodError(ValueError):
+class PeriodError(InputError, ValueError):
     """A period string that is neither a quarter (2012K3/2012Q3) nor a year (2012)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from evaltools.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ OUTCOMES: dict[str, Outcome] = {
 }
 
 
-class UnknownOutcomeError(LookupError):
+class UnknownOutcomeError(InputError, LookupError):
     def __str__(self) -> str:
         return self.args[0]
 

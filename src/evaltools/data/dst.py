@@ -22,13 +22,14 @@ from datetime import datetime, timezone
 
 import httpx
 import pandas as pd
+from evaltools.errors import DataError
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 TOTAL_TEXTS = ("i alt", "total", "hele landet", "all denmark", "alder i alt", "age, total", "køn i alt")
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-class DstError(Exception):
+class DstError(DataError):
     """Base class: anything that went wrong talking to DST."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaltools.errors import InputError
 from evaltools.data import cache
 from evaltools.kommuner import UnknownKommuneError, get_kommune
 from evaltools.periods import PeriodError, parse_period
@@ -42,7 +43,7 @@ class RowError:
         return f"row {self.row}: {self.message}"
 
 
-class ImportValidationError(ValueError):
+class ImportValidationError(InputError, ValueError):
     def __init__(self, path: Path, errors: list[RowError]):
         self.errors = errors
         shown = "\n".join(f"  {e}" for e in errors[:50])

@@ -9,6 +9,7 @@ from importlib import resources
 
 import pandas as pd
 
+from evaltools.errors import DataError
 from evaltools.data.catalogue import Outcome, get_outcome
 from evaltools.kommuner import Kommune, all_kommuner
 from evaltools.periods import format_span, parse_period
@@ -70,7 +71,7 @@ class Panel:
         return self.values.loc[kommune.code]
 
 
-class DataNotCachedError(LookupError):
+class DataNotCachedError(DataError, LookupError):
     def __str__(self) -> str:
         return self.args[0]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from evaltools.errors import InputError
 from evaltools.params import ReportParams
 
 
-class UndeclaredParameterError(ValueError):
+class UndeclaredParameterError(InputError, ValueError):
     pass
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from evaltools.errors import RunError
 from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
@@ -21,12 +22,12 @@ DEFAULT_NOTEBOOK = Path("notebooks") / "evaluering.ipynb"
 DEFAULT_FORMATS = ("pdf", "ipynb")
 
 
-class ReportExistsError(FileExistsError):
+class ReportExistsError(RunError, FileExistsError):
     def __str__(self) -> str:
         return self.args[0]
 
 
-class NotebookFailedError(RuntimeError):
+class NotebookFailedError(RunError, RuntimeError):
     """The notebook raised. ``cell`` is the failing cell's position in the user's notebook
     (1-based, papermill's injected cell not counted), ``line`` its first line, ``error`` the error."""
 
