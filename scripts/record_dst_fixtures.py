@@ -1,7 +1,9 @@
 """Record real DST StatBank responses as test fixtures (needs internet; run from the repo root).
 
-Writes tests/fixtures/dst/recorded/: tableinfo JSON and BULK data for the outcomes in the
-catalogue, plus one real error response (a BULK request that leaves a variable out).
+Writes tests/fixtures/dst/recorded/: tableinfo JSON (<table>_tableinfo_da.json) and BULK data
+(<table>_<outcome>_bulk.csv) for the outcomes in the catalogue, plus one real error response (a
+BULK request that leaves a variable out). tests/test_dst_recorded.py uses each file that exists;
+add the files to recorded/README.md (the content is DST's: credit "Kilde: Danmarks Statistik", CC BY 4.0).
 """
 
 import json
@@ -23,7 +25,7 @@ def main() -> None:
             if o.origin != "dst":
                 continue
             info = http.post(f"{DEFAULT_BASE_URL}/tableinfo", json={"table": o.table, "format": "JSON", "lang": "da"})
-            (OUT / f"{o.table.lower()}_tableinfo.json").write_bytes(info.content)
+            (OUT / f"{o.table.lower()}_tableinfo_da.json").write_bytes(info.content)
             body = {"table": o.table, "format": "BULK", "lang": "da", "valuePresentation": "Code",
                     "variables": client.build_query(client.tableinfo(o.table), o.query, o.since)}
             data = http.post(f"{DEFAULT_BASE_URL}/data", json=body)
@@ -35,9 +37,10 @@ def main() -> None:
         (OUT / "error_bulk_missing_variable.status").write_text(str(bad.status_code))
     provenance = {"source": "Danmarks Statistik, StatBank API", "licence": "CC BY 4.0", "base_url": DEFAULT_BASE_URL,
                   "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  "files": sorted(p.name for p in OUT.iterdir() if p.name != "PROVENANCE.json")}
+                  "files": sorted(p.name for p in OUT.iterdir() if p.is_file() and p.name not in ("PROVENANCE.json", "README.md")
+                                  and not p.name.endswith("_en.json"))}
     (OUT / "PROVENANCE.json").write_text(json.dumps(provenance, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print("recorded into", OUT, "- now run the tests: the skipped 'real recordings' tests will use these files")
+    print("recorded into", OUT, "- now run tests/test_dst_recorded.py: its skipped tests use these files")
 
 
 if __name__ == "__main__":

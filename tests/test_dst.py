@@ -1,4 +1,8 @@
-"""The DST StatBank client against DST-format responses served locally (see fixtures/dst/README.md)."""
+"""The DST StatBank client against DST-format responses served locally (see fixtures/dst/README.md).
+
+AUP02's tableinfo is DST's real one (recorded/); the BULK bodies here are reconstructions with
+synthetic numbers. Real data responses are replayed in test_dst_recorded.py.
+"""
 
 import json
 import math
@@ -14,12 +18,14 @@ from evaltools.data.dst import DstApiError, DstClient, DstConnectionError, DstQu
 from evaltools.data.fetch import fetch_outcome
 
 FIX = Path(__file__).parent / "fixtures" / "dst"
-INFO = (FIX / "aup02_tableinfo.json").read_bytes()
+# DST's real AUP02 tableinfo (English; served for the client's Danish request: the codes are the same)
+INFO = (FIX / "recorded" / "aup02_tableinfo_en.json").read_bytes()
+AREAS = [v["id"] for v in json.loads(INFO)["variables"][0]["values"]]  # 117: 000, regions, provinces, kommuner, 998, 997
+MONTHS = [f"{y}M{m:02d}" for y in range(2007, 2026) for m in range(1, 13)][:225]  # 2007M01-2025M09
 BULK = (FIX / "aup02_bulk_16-24.csv").read_bytes()
-MONTHS = [f"{y}M{m:02d}" for y in range(2007, 2015) for m in range(1, 13)]
 EXPECTED_BODY = {
     "table": "AUP02", "format": "BULK", "lang": "da", "valuePresentation": "Code",
-    "variables": [{"code": "OMRÅDE", "values": ["*"]}, {"code": "ALDER", "values": ["16-24"]},
+    "variables": [{"code": "OMRÅDE", "values": AREAS}, {"code": "ALDER", "values": ["16-24"]},
                   {"code": "KØN", "values": ["TOT"]}, {"code": "Tid", "values": MONTHS}],
 }
 
@@ -42,7 +48,7 @@ def test_tableinfo_is_parsed(dst):
     assert info.time_variable.id == "Tid"
     assert info.variable("omraade").id == "OMRÅDE"  # accent-tolerant lookup
     assert info.variable("KØN").total_code() == "TOT"
-    assert len(info.variable("OMRÅDE").codes) == 100  # Hele landet, a region, 98 kommuner
+    assert len(info.variable("OMRÅDE").codes) == 117  # 000, 5 regions, 11 provinces, 98 kommuner, 998, 997
 
 
 def test_request_body_fills_every_variable_for_bulk(dst):
@@ -51,7 +57,7 @@ def test_request_body_fills_every_variable_for_bulk(dst):
     fetched = client(dst).data("AUP02", {"OMRÅDE": "*", "ALDER": ["16-24"]}, since="2007M01")
     df = fetched.frame
     assert list(df.columns) == ["OMRÅDE", "ALDER", "KØN", "TID", "INDHOLD"]
-    assert len(df) == 100 * 96
+    assert len(df) == 117 * 225
     assert fetched.query == EXPECTED_BODY
     first = df.iloc[0]
     raw_first = BULK.decode("utf-8-sig").split("\r\n")[1].split(";")
@@ -68,7 +74,7 @@ def test_parse_bulk_handles_thousands_and_missing():
 
 
 def test_unknown_code_is_refused_before_asking_for_data(dst):
-    with pytest.raises(DstQueryError, match=r"AUP02.ALDER has no value 16-29; valid values include: TOT \(Alder i alt\), 16-24"):
+    with pytest.raises(DstQueryError, match=r"AUP02.ALDER has no value 16-29; valid values include: TOT \(Age, total\), 16-24"):
         client(dst).data("AUP02", {"ALDER": ["16-29"]})
     assert all(req.path != "/v1/data" for req, _ in dst.log)
 
@@ -96,7 +102,7 @@ def test_server_errors_are_retried_with_backoff(dst):
 
     dst.expect_request("/v1/data", method="POST").respond_with_handler(flaky)
     fetched = client(dst, retries=3).data("AUP02", {"ALDER": ["16-24"]})
-    assert calls["n"] == 3 and len(fetched.frame) == 9600
+    assert calls["n"] == 3 and len(fetched.frame) == 117 * 225
 
 
 def test_timeout_gives_a_clear_error(dst):
@@ -120,7 +126,8 @@ def test_fetch_then_panel_from_cache_without_network(dst, cache):
     rows = [line.split(";") for line in BULK.decode("utf-8-sig").split("\r\n")[1:] if line]
     months = [float(r[4].replace(",", ".")) for r in rows if r[0] == "350" and r[3] in ("2012M07", "2012M08", "2012M09")]
     assert panel.series(__import__("evaltools").get_kommune("Lejre"))["2012Q3"] == pytest.approx(sum(months) / 3)
-    assert panel.national is not None and str(panel.first) == "2007Q1" and str(panel.last) == "2014Q4"
+    assert panel.national is not None and str(panel.first) == "2007Q1" and str(panel.last) == "2025Q3"
+    assert len(panel.values) == 98 and "001" not in panel.values.index  # provinces (01-11), 998, 997 left out
     assert "hentet fra Statistikbankens API" in panel.source["origin"]
 
 
@@ -129,7 +136,7 @@ def test_cli_fetch_with_variable_options_and_list(dst, cache, capsys):
     code = main(["data", "fetch", "AUP02", "--omraade", "*", "--alder", "16-24", "--since", "2007M01",
                  "--base-url", dst.url_for("/v1")])
     assert code == 0
-    assert "AUP02: 9600 rows" in capsys.readouterr().out
+    assert "AUP02: 26325 rows" in capsys.readouterr().out
     main(["data", "list"])
     assert "AUP02" in capsys.readouterr().out
 
@@ -174,7 +181,8 @@ AULK04_INFO = (FIX / "aulk04_tableinfo.json").read_bytes()
 AULK04_BULK = (FIX / "aulk04_bulk_unge.csv").read_bytes()
 AULK04_BODY = {
     "table": "AULK04", "format": "BULK", "lang": "da", "valuePresentation": "Code",
-    "variables": [{"code": "OMRÅDE", "values": ["*"]}, {"code": "ENHED", "values": ["1"]},
+    "variables": [{"code": "OMRÅDE", "values": [v["id"] for v in json.loads(AULK04_INFO)["variables"][0]["values"]]},
+                  {"code": "ENHED", "values": ["1"]},
                   {"code": "ALDER", "values": ["16-24", "25-29"]}, {"code": "KØN", "values": ["TOT"]},
                   {"code": "Tid", "values": [f"{y}M{m:02d}" for y in range(2009, 2015) for m in range(1, 13)]}],
 }
@@ -200,7 +208,8 @@ def test_every_fetchable_outcome_is_a_complete_query_for_its_table(outcome_id):
     from evaltools.data.dst import TableInfo
 
     outcome = get_outcome(outcome_id)
-    info = TableInfo.from_json(json.loads((FIX / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
+    real = FIX / "recorded" / f"{outcome.table.lower()}_tableinfo_en.json"
+    info = TableInfo.from_json(json.loads((real if real.exists() else FIX / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
     query = {q["code"]: q["values"] for q in DstClient().build_query(info, outcome.query, outcome.since)}
     assert set(query) == {v.id for v in info.variables}  # BULK: every variable has values
     assert query["KØN"] == ["TOT"]  # not given: its total
@@ -255,41 +264,7 @@ def test_report_on_youth_long_term_unemployment_names_a_zero_kommune(aulk04, cac
     assert aulk04.log == []
 
 
-# -- real recordings, once someone with network runs scripts/record_dst_fixtures.py ----------------
-RECORDED = FIX / "recorded"
 DST_OUTCOMES = [o.id for o in OUTCOMES.values() if o.origin == "dst"]
-needs_recordings = pytest.mark.skipif(
-    not RECORDED.is_dir(), reason="no real DST recordings yet: run scripts/record_dst_fixtures.py where there is network")
-
-
-@needs_recordings
-@pytest.mark.parametrize("outcome_id", DST_OUTCOMES)
-def test_catalogue_against_real_recordings(outcome_id):
-    from evaltools.data.catalogue import get_outcome
-    from evaltools.data.dst import TableInfo
-    from evaltools.data.snapshot_io import to_long
-
-    outcome = get_outcome(outcome_id)
-    info = TableInfo.from_json(json.loads((RECORDED / f"{outcome.table.lower()}_tableinfo.json").read_bytes()))
-    DstClient().build_query(info, outcome.query, outcome.since)  # every code exists in the real table
-    frame = parse_bulk((RECORDED / f"{outcome.table.lower()}_{outcome_id}_bulk.csv").read_bytes().decode("utf-8-sig"))
-    long = to_long(frame, "OMRÅDE", "TID", outcome.kind)
-    from evaltools.kommuner import all_kommuner
-
-    assert {k.code for k in all_kommuner()} <= set(long["kode"])
-    assert "000" in set(long["kode"])
-
-
-@needs_recordings
-def test_real_error_response_shows_dsts_message():
-    import httpx
-
-    from evaltools.data.dst import _api_error
-
-    status = int((RECORDED / "error_bulk_missing_variable.status").read_text())
-    body = (RECORDED / "error_bulk_missing_variable.json").read_bytes()
-    err = _api_error(httpx.Response(status, content=body), "AUP02")
-    assert status >= 400 and err.message and err.message in str(err)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (Path(__file__).parents[1] / "params" / "fetched").glob("*.yaml")))

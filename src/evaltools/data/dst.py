@@ -68,10 +68,16 @@ class Variable:
         return [v[0] for v in self.values]
 
     def total_code(self) -> str | None:
-        """The value meaning 'all' (I alt / Total / Hele landet), if the variable has one."""
+        """The value meaning 'all' (I alt / Total / Hele landet), if the variable has one.
+
+        DST also names totals after the variable ("Afgørelsestype i alt", code 000); such a name
+        counts only on the first value, since later ones are subtotals ("Straffelov i alt").
+        """
         for code, text in self.values:
             if text.strip().lower() in TOTAL_TEXTS or code.upper() in ("TOT", "IALT"):
                 return code
+        if self.values and self.values[0][1].strip().lower().endswith((" i alt", ", total")):
+            return self.values[0][0]
         return None
 
 
@@ -128,6 +134,34 @@ def parse_bulk(text: str) -> pd.DataFrame:
     values = df["INDHOLD"].str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     df["INDHOLD"] = pd.to_numeric(values.replace({"": None}), errors="coerce")
     return df
+
+
+def parse_jsonstat(data: dict) -> pd.DataFrame:
+    """DST's JSONSTAT body as the same tidy frame as :func:`parse_bulk`: one column of codes per
+    dimension (time as TID, the one-value ContentsCode left out), INDHOLD (float, NaN if missing)."""
+    try:
+        ds = data["dataset"]
+        dims, sizes = ds["dimension"]["id"], ds["dimension"]["size"]
+        values = ds["value"]
+        time_dims = set(ds["dimension"].get("role", {}).get("time", []))
+        codes = []
+        for d in dims:
+            index = ds["dimension"][d]["category"]["index"]
+            codes.append(list(index) if isinstance(index, list) else sorted(index, key=index.get))
+    except (KeyError, TypeError) as exc:
+        raise DstError(f"unexpected DST JSONSTAT response: no {exc} in it") from None
+    grid = pd.MultiIndex.from_product(codes, names=dims).to_frame(index=False)
+    if isinstance(values, dict):  # JSON-stat allows a sparse {position: value} object
+        values = [values.get(str(i)) for i in range(len(grid))]
+    if len(grid) != len(values) or [len(c) for c in codes] != list(sizes):
+        raise DstError(f"unexpected DST JSONSTAT response: {len(values)} values for dimensions of sizes {sizes}")
+    grid["INDHOLD"] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    grid = grid.rename(columns={d: "TID" for d in time_dims})
+    return grid.drop(columns=[d for d, n in zip(dims, sizes) if d == "ContentsCode" and n == 1])
+
+
+def _period_key(period: str) -> str:
+    return period.upper().replace("K", "Q")
 
 
 class DstClient:
@@ -192,6 +226,8 @@ class DstClient:
         for name, values in variables.items():
             var = info.variable(name)
             vals = [values] if isinstance(values, str) else [str(v) for v in values]
+            if vals == ["*"]:
+                vals = var.codes  # the query names the codes it gets: the cache records exactly what was asked
             unknown = [v for v in vals if v != "*" and v not in var.codes]
             if unknown:
                 sample = ", ".join(f"{c} ({t})" for c, t in var.values[:12])
@@ -199,7 +235,8 @@ class DstClient:
             chosen[var.id] = vals
         time_var = info.time_variable
         if since is not None:
-            codes = [c for c in time_var.codes if c >= since]
+            # quarters are 2007K1 in Danish and 2007Q1 in English responses
+            codes = [c for c in time_var.codes if _period_key(c) >= _period_key(since)]
             if not codes:
                 raise DstQueryError(f"{info.id} has no periods from {since}; it covers {time_var.codes[0]}-{time_var.codes[-1]}")
             chosen[time_var.id] = codes
@@ -208,7 +245,7 @@ class DstClient:
             if var.id in chosen:
                 continue
             if var.time:
-                chosen[var.id] = ["*"]
+                chosen[var.id] = var.codes
             elif (total := var.total_code()) is not None:
                 chosen[var.id] = [total]
             else:
@@ -227,12 +264,18 @@ class DstClient:
         lang: str = "da",
         format: str = "BULK",
     ) -> Fetched:
-        """Fetch data as a tidy DataFrame of codes (BULK by default)."""
+        """Fetch data as a tidy DataFrame of codes (BULK by default; CSV and JSONSTAT also read)."""
+        fmt = format.upper()
+        if fmt not in ("BULK", "CSV", "JSONSTAT"):
+            raise DstQueryError(f"format '{format}' is not supported here; use BULK (default), CSV or JSONSTAT")
         info = self.tableinfo(table, lang)
         query = self.build_query(info, variables or {}, since)
         body = {"table": table, "format": format, "lang": lang, "valuePresentation": "Code", "variables": query}
         response = self._post("data", body, table)
-        frame = parse_bulk(response.content.decode("utf-8-sig"))
+        if fmt == "JSONSTAT":
+            frame = parse_jsonstat(response.json())
+        else:
+            frame = parse_bulk(response.content.decode("utf-8-sig"))
         fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return Fetched(table, frame, body, fetched_at, f"{self.base_url}/data", info)
 
