@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +81,15 @@ def _value_columns(header: list[str]) -> list[int]:
 
 
 def _lines(path: Path) -> tuple[list[list[str]], str | None]:
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, dtype=str, header=None).fillna("")
-        return [[str(c) for c in r] for r in raw.itertuples(index=False)], None
-    data = path.read_bytes()
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            raw = pd.read_excel(path, dtype=str, header=None).fillna("")
+            return [[str(c) for c in r] for r in raw.itertuples(index=False)], None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, zipfile.BadZipFile) as exc:  # not really an Excel file
+        raise InputError(f"{path}: cannot be read as an Excel file ({exc}); save it as .xlsx or CSV") from None
     try:
         return _split(data.decode("utf-8-sig")), None
     except UnicodeDecodeError:
@@ -240,9 +246,9 @@ def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: st
     """
     path = Path(path)
     if kind not in ("count", "rate"):
-        raise ValueError("kind must be 'count' or 'rate'")
+        raise InputError("kind must be 'count' or 'rate'")
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-        raise ValueError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
+        raise InputError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
     checked = validate(path, allow_missing=allow_missing, value_column=value_column)
     from evaltools.data.snapshot_io import to_long
 

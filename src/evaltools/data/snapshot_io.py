@@ -85,7 +85,7 @@ def to_long(frame: pd.DataFrame, area: str, time: str, kind: str) -> pd.DataFram
     extra = [c for c in frame.columns if c not in (area, time, "INDHOLD")]
     for c in extra:
         if frame[c].nunique() > 1 and kind == "rate":
-            raise ValueError(f"rates cannot be added up over {c}; fetch one value of {c}")
+            raise DataError(f"rates cannot be added up over {c}; fetch one value of {c}")
     df = frame.groupby([area, time], as_index=False)["INDHOLD"].sum(min_count=1)
     df.columns = ["kode", "period", "value"]
     df["kode"] = df["kode"].astype(str).str.zfill(3)
