@@ -12,6 +12,7 @@ from evaltools.cli import main
 from evaltools.data import OUTCOMES, load_panel
 from evaltools.data.dst import DstApiError, DstClient, DstConnectionError, DstQueryError, parse_bulk
 from evaltools.data.fetch import fetch_outcome
+from evaltools.report.source import credit, dataset, footer_line
 
 FIX = Path(__file__).parent / "fixtures" / "dst"
 INFO = (FIX / "aup02_tableinfo.json").read_bytes()
@@ -121,7 +122,14 @@ def test_fetch_then_panel_from_cache_without_network(dst, cache):
     months = [float(r[4].replace(",", ".")) for r in rows if r[0] == "350" and r[3] in ("2012M07", "2012M08", "2012M09")]
     assert panel.series(__import__("evaltools").get_kommune("Lejre"))["2012Q3"] == pytest.approx(sum(months) / 3)
     assert panel.national is not None and str(panel.first) == "2007Q1" and str(panel.last) == "2014Q4"
-    assert "hentet fra Statistikbankens API" in panel.source["origin"]
+    assert dataset(panel.source, "da").startswith("hentet fra Statistikbankens API")
+    # the vintage: when we fetched it and when DST last updated the table (from its tableinfo)
+    fetched = meta["fetched_at"]
+    updated = json.loads(INFO)["updated"][:10]
+    assert dataset(panel.source, "en") == (f"fetched from the StatBank API on {fetched[:10]} at {fetched[11:16]} UTC; "
+                                           f"table updated by DST {updated}")
+    assert credit(panel.source, "en") == "Source: Statistics Denmark"
+    assert footer_line(panel.source, panel.outcome, "en") == f"Source: Statistics Denmark, AUP02 (fetched {fetched[:10]})"
 
 
 def test_cli_fetch_with_variable_options_and_list(dst, cache, capsys):

@@ -123,7 +123,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
     imported = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
                             lower_is_better=not args.higher_is_better, allow_missing=args.allow_missing,
-                            value_column=args.value_column)
+                            value_column=args.value_column, label_en=args.label_en, unit_en=args.unit_en)
     for note in imported.notes:
         print(f"note: {note}")
     print(f"imported {imported.rows} rows as outcome '{imported.outcome}' "
@@ -226,7 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--name", required=True, help="short name; the outcome becomes import:NAME")
     imp.add_argument("--label", required=True, help="Danish label, e.g. 'Unge langtidsledige'")
-    imp.add_argument("--unit", default="personer")
+    imp.add_argument("--label-en", help="English label for reports with language: en (default: the --label)")
+    imp.add_argument("--unit", default="personer", help="unit, in Danish (default: personer)")
+    imp.add_argument("--unit-en", help="English unit (default: translated when known, e.g. personer -> persons)")
     imp.add_argument("--kind", choices=["count", "rate"], default="count")
     imp.add_argument("--higher-is-better", action="store_true")
     imp.add_argument("--value-column", help="the column with the values, when the file has several (e.g. 'Antal personer')")

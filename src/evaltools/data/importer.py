@@ -238,8 +238,8 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
 
 
 def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: str = "count",
-                 lower_is_better: bool = True, credit: str = "Kilde: egne data", allow_missing: bool = False,
-                 value_column: str | None = None) -> Imported:
+                 lower_is_better: bool = True, credit: str | None = None, allow_missing: bool = False,
+                 value_column: str | None = None, label_en: str | None = None, unit_en: str | None = None) -> Imported:
     """Validate and cache the file as outcome ``import:NAME``. Writes nothing on error.
 
     Importing again under the same name replaces the earlier import; the notes say so.
@@ -263,9 +263,10 @@ def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: st
     meta = {
         "outcome": outcome_id, "file": path.name, "table": "import",
         "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "describe": {"label": label, "unit": unit, "kind": kind, "freq": freq, "lower_is_better": lower_is_better,
-                     "has_national": bool((long["kode"] == "000").any()), "credit": credit,
-                     "note": f"Importeret fra {path.name}"},
+        # credit None: the report says "own data" in its own language
+        "describe": {"label": label, "label_en": label_en, "unit": unit, "unit_en": unit_en, "kind": kind,
+                     "freq": freq, "lower_is_better": lower_is_better,
+                     "has_national": bool((long["kode"] == "000").any()), "credit": credit},
     }
     cache.store(long, meta, cache.query_key("import", {"name": name}))
     from evaltools.data.snapshot_io import load_panel
