@@ -5,7 +5,7 @@ import pytest
 
 from evaltools.data import load_panel
 from evaltools.data.importer import import_table
-from evaltools.report.source import credit, dataset, publisher, table_line
+from evaltools.report.source import credit, dataset, publisher, source_row, table_line
 
 
 def _reimport_embedded(tmp_path, **kw) -> str:
@@ -37,6 +37,7 @@ def test_imported_data_is_own_data_in_both_languages(tmp_path, cache):
     assert credit(src, "da") == "Kilde: egne data"
     assert credit(src, "en") == "Source: own data"
     assert publisher(src, "en") == "Own data, imported by the user"
+    assert source_row(src, "en") == "Own data, imported by the user."  # not 'own data' twice
     day = src["fetched_at"][:10]
     assert dataset(src, "da") == f"importeret fra nettoledige.csv {day}"
     assert dataset(src, "en") == f"imported from nettoledige.csv on {day}"

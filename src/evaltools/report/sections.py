@@ -30,7 +30,7 @@ from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.metadata import METADATA_KEY
-from evaltools.report.source import credit, dataset, footer_line, publisher, table_line
+from evaltools.report.source import dataset, footer_line, source_row, table_line
 from evaltools.report.templating import render
 from evaltools.text import (
     caveats,
@@ -195,7 +195,7 @@ class Report:
 
         def change(m):
             if log:
-                return fmt_number(100 * m.change, 1, lang, signed=True) + " %"
+                return fmt_number(100 * m.change, 1, lang, signed=True) + (" %" if lang == "da" else "%")
             return fmt_number(m.change, 1 if ev.outcome.kind == "rate" else 0, lang, signed=True)
 
         groups = [
@@ -255,7 +255,7 @@ class Report:
         ev, L, lang = self.evaluation, self.L, self.language
         src = ev.panel.source
         data_rows = [
-            (L["source"], f"{publisher(src, lang)}. {credit(src, lang)}."),
+            (L["source"], source_row(src, lang)),
             (L["table"], table_line(src, ev.outcome, lang)),
             (L["measure"], ev.outcome.source_note_da if lang == "da" else ev.outcome.source_note_en),
             (L["period_covered"], ev.panel.coverage(lang)),

@@ -36,6 +36,14 @@ def publisher(src: dict, language: str = "da") -> str:
     return "Danmarks Statistik (Statistics Denmark), Statistikbanken" if da else "Statistics Denmark (Danmarks Statistik), StatBank"
 
 
+def source_row(src: dict, language: str = "da") -> str:
+    """The appendix's source line: publisher and credit, without saying 'own data' twice."""
+    if src.get("origin") == "import":
+        own = src.get("credit")
+        return f"{publisher(src, language)}." + (f" {own}." if own else "")
+    return f"{publisher(src, language)}. {credit(src, language)}."
+
+
 def dataset(src: dict, language: str = "da") -> str:
     """Which copy of the numbers the report used: snapshot date, fetch time (vintage) or import."""
     da = _lang(language) == "da"
