@@ -52,3 +52,77 @@ def test_outcomes_lists_coverage(capsys, cache):
 def test_check(root, capsys):
     assert main(["check", str(root / "params" / "lejre.yaml")]) == 0
     assert "ok" in capsys.readouterr().out
+
+
+GOOD = "kommune: Lejre\noutcome: kontanthjaelp_nettoledige\ninitiative: X\nstart: 2012K3\n"
+
+
+def test_latin1_params_file_in_a_batch_fails_alone_in_one_line(tmp_path, capsys):
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "koege.yaml").write_bytes((GOOD + "committee: Beskæftigelsesudvalget\n").encode("latin-1"))
+    (folder / "typo.yaml").write_text(GOOD + "Kommune: Køge\n", encoding="utf-8")
+    code = main(["batch", str(folder), "--out", str(tmp_path / "reports"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1  # reports failed; the batch itself ran to the end
+    assert "Traceback" not in err
+    failed = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert len(failed) == 2
+    assert failed[0].startswith("koege") and "koege.yaml: is not UTF-8 text" in failed[0] and "save it as UTF-8" in failed[0]
+    assert "Kommune: unknown key (did you mean 'kommune'?" in failed[1]
+
+
+def test_check_reports_every_bad_file_in_one_line_each(tmp_path, capsys):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes((GOOD + "committee: Beskæftigelsesudvalget\n").encode("latin-1"))
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(GOOD + "start: 2013K1\n", encoding="utf-8")
+    octal = tmp_path / "octal.yaml"
+    octal.write_text(GOOD.replace("Lejre", "0350"), encoding="utf-8")
+    assert main(["check", str(latin), str(twice), str(octal)]) == 2
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{octal}: ok"
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0] == (f"evaltools: error: {latin}: is not UTF-8 text (byte 0xe6 on line 5); "
+                        "save it as UTF-8 in your editor and try again")
+    assert lines[1] == f"evaltools: error: {twice}: start: given twice (lines 4 and 5); keep one"
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["data", "import", "{tmp}/missing.csv", "--name", "x", "--label", "x"], 2, "missing.csv: cannot be read"),
+    (["data", "import", "{tmp}/good.yaml", "--name", "a b", "--label", "x"], 2, "name 'a b' may only use"),
+    (["data", "fetch", "--outcome", "kontanthjaelp_nettoledige"], 2, "is embedded, not fetched from DST"),
+    (["data", "fetch", "AUP02", "--alder"], 2, "--alder needs values"),
+    (["run", "{tmp}/good.yaml", "--notebook", "{tmp}/nope.ipynb", "--out", "{tmp}/r"], 2, "notebook not found"),
+    (["run", "{tmp}/good.yaml", "--format", "docx", "--out", "{tmp}/r"], 2, "unknown output format 'docx'"),
+    (["batch", "{tmp}/empty", "--out", "{tmp}/r"], 2, "no params files (*.yaml) in"),
+    (["batch", "{tmp}/good.yaml", "--executor", "dask", "--out", "{tmp}/r"], 2, "needs --scheduler"),
+    (["batch", "{tmp}/good.yaml", "--kommuner", "Lejer", "--out", "{tmp}/r"], 2, "Did you mean: Lejre"),
+])
+def test_user_errors_are_one_line_with_their_exit_code(tmp_path, capsys, argv, code, message):
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == code
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("evaltools: error: ") and len(err.splitlines()) == 1
+    assert message in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_every_error_class_a_user_can_meet_is_in_the_one_hierarchy():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import evaltools
+    from evaltools.errors import EvaltoolsError
+
+    stray = []
+    for info in pkgutil.walk_packages(evaltools.__path__, "evaltools."):
+        module = importlib.import_module(info.name)
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ == info.name and issubclass(obj, Exception) and not issubclass(obj, EvaltoolsError):
+                stray.append(f"{info.name}.{name}")
+    # the params YAML loader's own error is turned into a ParamsError before anyone sees it
+    assert stray == ["evaltools.params_yaml.DuplicateKeyError"]

@@ -16,6 +16,7 @@ from evaltools.cli import main
 from evaltools.data import OUTCOMES, load_panel
 from evaltools.data.dst import DstApiError, DstClient, DstConnectionError, DstQueryError, parse_bulk
 from evaltools.data.fetch import fetch_outcome
+from evaltools.report.source import credit, dataset, footer_line
 
 FIX = Path(__file__).parent / "fixtures" / "dst"
 # DST's real AUP02 tableinfo (English; served for the client's Danish request: the codes are the same)
@@ -128,7 +129,14 @@ def test_fetch_then_panel_from_cache_without_network(dst, cache):
     assert panel.series(__import__("evaltools").get_kommune("Lejre"))["2012Q3"] == pytest.approx(sum(months) / 3)
     assert panel.national is not None and str(panel.first) == "2007Q1" and str(panel.last) == "2025Q3"
     assert len(panel.values) == 98 and "001" not in panel.values.index  # provinces (01-11), 998, 997 left out
-    assert "hentet fra Statistikbankens API" in panel.source["origin"]
+    assert dataset(panel.source, "da").startswith("hentet fra Statistikbankens API")
+    # the vintage: when we fetched it and when DST last updated the table (from its tableinfo)
+    fetched = meta["fetched_at"]
+    updated = json.loads(INFO)["updated"][:10]
+    assert dataset(panel.source, "en") == (f"fetched from the StatBank API on {fetched[:10]} at {fetched[11:16]} UTC; "
+                                           f"table updated by DST {updated}")
+    assert credit(panel.source, "en") == "Source: Statistics Denmark"
+    assert footer_line(panel.source, panel.outcome, "en") == f"Source: Statistics Denmark, AUP02 (fetched {fetched[:10]})"
 
 
 def test_cli_fetch_with_variable_options_and_list(dst, cache, capsys):

@@ -136,7 +136,7 @@ def test_one_period_window_is_named_once():
 
 @pytest.mark.parametrize(
     "kwargs, field",
-    [({"start": "2031K1"}, "start"), ({"start": "2007K3"}, "pre_start"),
+    [({"start": "2031K1"}, "start"), ({"start": "2007K3"}, "start"),  # no pre_start given: start is the cause
      ({"start": "2012K3", "post_end": "2026K1"}, "post_end"), ({"start": "2012"}, None)],
 )
 def test_design_errors(kwargs, field):

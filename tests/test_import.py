@@ -10,6 +10,7 @@ from evaltools.cli import main
 from evaltools.data import load_panel
 from evaltools.data.importer import ImportValidationError, import_table
 from evaltools.kommuner import all_kommuner
+from evaltools.report.source import dataset
 
 
 def test_malformed_csv_lists_every_problem_with_row_numbers_and_writes_nothing(tmp_path, cache, capsys):
@@ -56,7 +57,7 @@ def test_good_csv_imports_and_evaluates(tmp_path, cache):
     ev = evaluate("Lejre", outcome, "2013K1")
     assert ev.placebo.n_placebos == 97
     assert ev.outcome.label_da == "Unge langtidsledige"
-    assert "importeret fra unge.csv" in ev.panel.source["origin"]
+    assert dataset(ev.panel.source, "da").startswith("importeret fra unge.csv")
 
 
 def test_excel_import(tmp_path, cache):

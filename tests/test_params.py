@@ -71,3 +71,102 @@ def test_missing_key_and_malformed_yaml(tmp_path):
 def test_unknown_outcome_suggests(tmp_path):
     with pytest.raises(ParamsError, match="Did you mean: kontanthjaelp_nettoledige"):
         load_params(write(tmp_path, GOOD.replace("kontanthjaelp_nettoledige", "kontanthjalp_nettoledige")))
+
+
+# -- issue 10, finding 8: params files as users really write them -----------------------------------
+
+
+def test_latin1_file_is_one_line_naming_the_file_and_saying_utf8(tmp_path):
+    path = tmp_path / "koege.yaml"
+    path.write_bytes((GOOD + "committee: Beskæftigelsesudvalget\n").encode("latin-1"))
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: ") and "\n" not in msg
+    assert "UTF-8" in msg and "line 5" in msg  # the line with 'æ'
+
+
+def test_duplicated_key_names_the_key_and_both_lines(tmp_path):
+    path = write(tmp_path, GOOD + "kommune: Horsens\n")
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    assert info.value.key == "kommune"
+    assert "given twice (lines 1 and 5)" in str(info.value)
+
+
+def test_duplicated_key_inside_the_claim_block(tmp_path):
+    path = write(tmp_path, GOOD + "claim:\n  text: a\n  text: b\n")
+    with pytest.raises(ParamsError, match=r"claim.text: given twice \(lines 6 and 7\)"):
+        load_params(path)
+
+
+def test_key_in_the_wrong_case_gets_did_you_mean(tmp_path):
+    path = write(tmp_path, GOOD.replace("kommune:", "Kommune:"))
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    assert info.value.key == "Kommune"
+    assert "did you mean 'kommune'" in str(info.value)
+    assert "required" not in str(info.value)
+
+
+def test_unknown_key_far_from_any_gets_the_list(tmp_path):
+    with pytest.raises(ParamsError, match=r"zzz: unknown key; allowed keys: kommune, outcome"):
+        load_params(write(tmp_path, GOOD + "zzz: 1\n"))
+
+
+@pytest.mark.parametrize("code", ["0350", "350", "'0350'"])
+def test_leading_zero_kommune_codes_are_codes_not_octal(tmp_path, code):
+    from evaltools.kommuner import get_kommune
+
+    p = load_params(write(tmp_path, GOOD.replace("Lejre", code)))
+    assert get_kommune(p.kommune).name == "Lejre"
+
+
+def test_leading_zero_codes_in_a_comparison_list(tmp_path):
+    from evaltools.kommuner import get_kommune
+
+    p = load_params(write(tmp_path, GOOD + "comparison: [0265, 0259]\n"))  # octal would be 181 and an error
+    assert [get_kommune(c).name for c in p.comparison] == ["Roskilde", "Køge"]
+
+
+def test_unquoted_date_gets_a_quarter_hint(tmp_path):
+    with pytest.raises(ParamsError) as info:
+        load_params(write(tmp_path, GOOD.replace("2012K3", "2012-07-01")))
+    msg = str(info.value)
+    assert info.value.key == "start"
+    assert "write 2012K3" in msg and "datetime" not in msg
+
+
+def test_start_on_the_first_period_says_there_is_no_pre_period(tmp_path):
+    with pytest.raises(ParamsError) as info:
+        load_params(write(tmp_path, GOOD.replace("2012K3", "2007K1")))
+    msg = str(info.value)
+    assert info.value.key == "start"
+    assert "outside" not in msg
+    assert "2007K1 is the first period in the data" in msg and "no pre-period" in msg
+
+
+def test_start_too_early_for_the_default_pre_period_names_start(tmp_path):
+    # data begin 2007K1: start 2007K3 leaves two pre-periods, the earliest start is 2008K1
+    with pytest.raises(ParamsError) as info:
+        load_params(write(tmp_path, GOOD.replace("2012K3", "2007K3")))
+    assert info.value.key == "start"
+    assert "earliest start is 2008K1" in str(info.value)
+
+
+def test_pre_start_after_start_says_so(tmp_path):
+    with pytest.raises(ParamsError) as info:
+        load_params(write(tmp_path, GOOD + "pre_start: 2013K1\n"))
+    msg = str(info.value)
+    assert info.value.key == "pre_start"
+    assert "pre_start: 2013K1 is after start 2012K3" in msg
+    assert "-2" not in msg
+
+
+def test_duplicates_in_a_comparison_list_are_removed():
+    from evaltools import evaluate
+
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3",
+                  comparison=["Roskilde", "roskilde", 265, "Roskilde Kommune", "Køge"])
+    assert [k.name for k in ev.design.comparison] == ["Roskilde", "Køge"]
+    assert ev.comparison_name() == "Roskilde og Køge"

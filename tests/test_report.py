@@ -150,3 +150,40 @@ def test_english_report(root, tmp_path):
     assert "Page 1 of" in page1 and "Source: Statistics Denmark" in page1
     with pikepdf.open(result.pdf) as pdf:
         assert str(pdf.Root.Lang).startswith("en")
+
+
+# Danish words that must not appear in an English report (our text, not the user's own names)
+DANISH = ["personer", "egne data", "Brugerens", "evaluering", "Kilde", "kommunen", "og", "ikke", "procent",
+          "importeret", "hentet", "indlejret", "kvartal", "Sammenligningsgruppen", "Gennemsnit", "Forskel",
+          "Figur", "Side", "Tabel", "Datasæt", "Licens", "Metode", "Forbehold", "resten af landet",
+          "Usikkerhedsinterval", "svarende", "færre", "flere", "lavere", "højere", "steg", "faldt", "forskel-i-forskelle"]
+
+
+def test_english_report_on_imported_data_is_english_and_says_own_data(root, tmp_path, cache):
+    """The embedded AUK01 series (real numbers) written out as a user's CSV and imported."""
+    from evaltools.cli import main
+    from evaltools.data.snapshot_io import load_snapshot
+
+    snap = load_snapshot()
+    rows = snap[(snap["measure"] == "kontanthjaelp_nettoledige") & (snap["kode"] != "000")]
+    csv = tmp_path / "nettoledige.csv"
+    csv.write_text("Kommune;Kvartal;Antal\n" + "".join(
+        f"{n};{p.replace('Q', 'K')};{v:g}\n" for n, p, v in zip(rows["navn"], rows["period"], rows["value"])),
+        encoding="utf-8")
+    assert main(["data", "import", str(csv), "--name", "netto", "--label", "Nettoledige kontanthjælpsmodtagere",
+                 "--label-en", "Net-unemployed social assistance recipients"]) == 0  # unit: the default 'personer'
+    params = tmp_path / "en.yaml"
+    params.write_text("kommune: Lejre\noutcome: import:netto\ninitiative: Youth initiative\nstart: 2012K3\n"
+                      "language: en\nreport_date: 2026-11-22\n", encoding="utf-8")
+    result = run_report(params, out_dir=tmp_path / "out", notebook=root / "notebooks" / "evaluering.ipynb",
+                        formats=("pdf",))
+    reader = PdfReader(str(result.pdf))
+    text = _flat(" ".join(page.extract_text() for page in reader.pages))
+    found = [w for w in DANISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.IGNORECASE)]
+    assert found == []
+    assert "Source: own data" in text
+    assert "imported from nettoledige.csv on" in text
+    assert "persons per quarter" in text
+    assert "Statistics Denmark" not in text  # the numbers are the user's file, whatever their origin
+    keywords = str(reader.metadata.get("/Keywords", ""))
+    assert "evaluation" in keywords and "evaluering" not in keywords

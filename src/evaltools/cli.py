@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from evaltools import __version__
-from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EvaltoolsError, exit_code
+from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EvaltoolsError, InputError, exit_code
 
 
 def _err(message: str, code: int) -> int:
@@ -16,17 +16,11 @@ def _err(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from evaltools.params import ParamsError
-    from evaltools.runner.parameterize import UndeclaredParameterError
-    from evaltools.runner.run import NotebookFailedError, ReportExistsError, run_report
+    from evaltools.runner.run import run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    try:
+    try:  # evaltools errors are printed by main()
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
-    except (ParamsError, UndeclaredParameterError, ReportExistsError, FileNotFoundError, ValueError) as exc:
-        return _err(str(exc), EXIT_BAD_INPUT)
-    except NotebookFailedError as exc:
-        return _err(str(exc), EXIT_FAILED)
     except KeyboardInterrupt:
         return _err("interrupted; no report was written", 130)
     if result.replaced:
@@ -39,9 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from evaltools.kommuner import UnknownKommuneError
     from evaltools.runner.batch import run_batch
-    from evaltools.runner.parameterize import UndeclaredParameterError
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:
@@ -49,8 +41,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            notebook=args.notebook, force=args.force, workers=args.workers,
                            executor=args.executor, scheduler=args.scheduler, formats=formats,
                            progress=not args.no_progress)
-    except (UnknownKommuneError, UndeclaredParameterError, FileNotFoundError, ValueError) as exc:
-        return _err(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return _err("interrupted; finished reports and the ledger are kept, run again to resume", 130)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)
@@ -79,11 +69,11 @@ def _variables(extra: list[str], pairs: list[str]) -> dict[str, list[str]]:
     while i < len(extra):
         key = extra[i]
         if not key.startswith("--"):
-            raise ValueError(f"unexpected argument '{key}'")
+            raise InputError(f"unexpected argument '{key}'")
         name, _, value = key[2:].partition("=")
         if not value:
             if i + 1 >= len(extra):
-                raise ValueError(f"--{name} needs values, e.g. --{name} '*'")
+                raise InputError(f"--{name} needs values, e.g. --{name} '*'")
             value, i = extra[i + 1], i + 1
         out[name] = value.split(",")
         i += 1
@@ -91,21 +81,18 @@ def _variables(extra: list[str], pairs: list[str]) -> dict[str, list[str]]:
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
-    from evaltools.data.dst import DstClient, DstError
+    from evaltools.data.dst import DstClient
     from evaltools.data.fetch import fetch_outcome, fetch_table
 
-    try:
-        client = DstClient(args.base_url, timeout=args.timeout)
-        if args.outcome:
-            path = fetch_outcome(args.outcome, client)
-            print(f"{args.outcome}: cached {path}")
-            return 0
-        if not args.table:
-            return _err("give a table (e.g. AUP02) or --outcome ID", EXIT_BAD_INPUT)
-        variables = _variables(args.extra, args.var)
-        path, fetched = fetch_table(args.table, variables, since=args.since, lang=args.lang, client=client)
-    except (DstError, ValueError, LookupError) as exc:
-        return _err(str(exc), EXIT_FAILED if type(exc).__name__ in ("DstApiError", "DstConnectionError") else EXIT_BAD_INPUT)
+    client = DstClient(args.base_url, timeout=args.timeout)
+    if args.outcome:
+        path = fetch_outcome(args.outcome, client)
+        print(f"{args.outcome}: cached {path}")
+        return 0
+    if not args.table:
+        return _err("give a table (e.g. AUP02) or --outcome ID", EXIT_BAD_INPUT)
+    variables = _variables(args.extra, args.var)
+    path, fetched = fetch_table(args.table, variables, since=args.since, lang=args.lang, client=client)
     print(f"{args.table}: {len(fetched.frame)} rows, fetched {fetched.fetched_at}, cached {path}")
     return 0
 
@@ -132,15 +119,11 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 
 
 def cmd_data_import(args: argparse.Namespace) -> int:
-    from evaltools.data.importer import ImportValidationError, import_table
+    from evaltools.data.importer import import_table
 
-    try:
-        imported = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
-                                lower_is_better=not args.higher_is_better, allow_missing=args.allow_missing,
-                                value_column=args.value_column)
-    except (ImportValidationError, ValueError, OSError) as exc:
-        print(f"evaltools: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    imported = import_table(args.file, name=args.name, label=args.label, unit=args.unit, kind=args.kind,
+                            lower_is_better=not args.higher_is_better, allow_missing=args.allow_missing,
+                            value_column=args.value_column, label_en=args.label_en, unit_en=args.unit_en)
     for note in imported.notes:
         print(f"note: {note}")
     print(f"imported {imported.rows} rows as outcome '{imported.outcome}' "
@@ -149,17 +132,16 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from evaltools.params import ParamsError, load_params
+    from evaltools.params import load_params
 
-    bad = 0
-    for path in args.params:
+    code = 0
+    for path in args.params:  # every file is checked, each bad one in one line
         try:
             load_params(path)
             print(f"{path}: ok")
-        except ParamsError as exc:
-            print(f"evaltools: error: {exc}", file=sys.stderr)
-            bad += 1
-    return EXIT_BAD_INPUT if bad else 0
+        except EvaltoolsError as exc:
+            code = max(code, _err(str(exc), exit_code(exc)))
+    return code
 
 
 def cmd_kommuner(args: argparse.Namespace) -> int:
@@ -244,7 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--name", required=True, help="short name; the outcome becomes import:NAME")
     imp.add_argument("--label", required=True, help="Danish label, e.g. 'Unge langtidsledige'")
-    imp.add_argument("--unit", default="personer")
+    imp.add_argument("--label-en", help="English label for reports with language: en (default: the --label)")
+    imp.add_argument("--unit", default="personer", help="unit, in Danish (default: personer)")
+    imp.add_argument("--unit-en", help="English unit (default: translated when known, e.g. personer -> persons)")
     imp.add_argument("--kind", choices=["count", "rate"], default="count")
     imp.add_argument("--higher-is-better", action="store_true")
     imp.add_argument("--value-column", help="the column with the values, when the file has several (e.g. 'Antal personer')")

@@ -78,11 +78,30 @@ def make_design(
     first, last = panel.first, panel.last
     span = format_span(first, last)
     start_p = parse_period(start, freq)
+    earliest = first + MIN_PRE_PERIODS
+    if start_p == first:
+        raise DesignError(
+            f"start {format_period(start_p)} is the first period in the data for {panel.outcome.id} ({span}), "
+            f"so there is no pre-period to compare with; the earliest start is {format_period(earliest)}", "start"
+        )
     if not first < start_p <= last:
         raise DesignError(
             f"start {format_period(start_p)} is outside the data for {panel.outcome.id} ({span})", "start"
         )
+    if pre_start is None and start_p < earliest:  # the default pre-period is cut short by the data
+        raise DesignError(
+            f"start {format_period(start_p)} leaves only {(start_p - first).n} period(s) of data before it "
+            f"({span}); at least {MIN_PRE_PERIODS} are needed, so the earliest start is {format_period(earliest)}",
+            "start",
+        )
     pre_p = parse_period(pre_start, freq) if pre_start is not None else max(first, start_p - DEFAULT_PRE[freq])
+    if pre_p >= start_p:
+        where = "after" if pre_p > start_p else "the same period as"
+        raise DesignError(
+            f"pre_start {format_period(pre_p)} is {where} start {format_period(start_p)}: pre_start is the first "
+            f"period before the initiative, so it must come at least {MIN_PRE_PERIODS} periods before start",
+            "pre_start",
+        )
     post_p = parse_period(post_end, freq) if post_end is not None else min(last, start_p + DEFAULT_POST[freq] - 1)
     if pre_p < first:
         raise DesignError(f"pre_start {format_period(pre_p)} is before the data begins ({span})", "pre_start")
@@ -108,7 +127,7 @@ def make_design(
             )
     else:
         names = [comparison] if isinstance(comparison, (str, int)) else list(comparison)
-        comp = tuple(get_kommune(c) for c in names)
+        comp = tuple(dict.fromkeys(get_kommune(c) for c in names))  # 'Roskilde, 265' is one kommune
         if k in comp:
             raise DesignError(f"{k.name} cannot be in its own comparison group", "comparison")
         if not comp:

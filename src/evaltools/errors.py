@@ -14,7 +14,8 @@
     │   └── OutputFolderError      the output folder cannot be used
     ├── DataError                  the data are missing or cannot be had (CLI exit 1)
     │   ├── DataNotCachedError     a fetchable outcome that was never fetched
-    │   └── DstError               talking to DST went wrong (API, query, connection)
+    │   └── DstError               talking to DST went wrong (API, query, connection);
+    │                              DstQueryError is also an InputError (the user's query: exit 2)
     └── RunError                   building a report went wrong (CLI exit 1)
         ├── NotebookFailedError    a notebook cell raised (names the cell)
         ├── ReportExistsError      a report is there already (use --force)

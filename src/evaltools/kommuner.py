@@ -102,6 +102,8 @@ def get_kommune(query: str | int | Kommune) -> Kommune:
     key = _key(text)
     # 'Københavns Kommune', 'Bornholms Regionskommune': the official names are in the genitive
     # ('Vesthimmerlands' is DST's name, so 'Vesthimmerland' is the other way round)
+    if text.isdigit():  # '0350' and '350' are both Lejre's code
+        text = str(int(text))
     found = index.get(text) or index.get(key) or index.get(key.removesuffix("s")) or index.get(key + "s")
     if found is not None:
         return found

@@ -14,6 +14,7 @@ from evaltools.errors import InputError
 from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
 from evaltools.design import DesignError, make_design
 from evaltools.kommuner import UnknownKommuneError, get_kommune
+from evaltools.params_yaml import DuplicateKeyError, load_yaml
 from evaltools.periods import PeriodError
 
 
@@ -59,6 +60,16 @@ class ReportParams(BaseModel):
     language: Literal["da", "en"] = "da"
     claim: Union[Claim, None] = None
 
+    @field_validator("start", "pre_start", "post_end", mode="before")
+    @classmethod
+    def _no_dates(cls, v):
+        # unquoted 2012-07-01 is a YAML date; say which period the user means
+        if isinstance(v, (dt.date, dt.datetime)):
+            quarter = f"{v.year}K{(v.month - 1) // 3 + 1}"
+            raise ValueError(f"{v.isoformat()} is a date, not a period: write {quarter} for its quarter "
+                             f"(or {v.year} for a year)")
+        return v
+
     @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
     @classmethod
     def _as_text(cls, v):
@@ -75,18 +86,45 @@ class ReportParams(BaseModel):
 FIELDS = list(ReportParams.model_fields)
 
 
+def _did_you_mean(key: str, allowed: list[str]) -> str:
+    """" (did you mean 'kommune'?)" for 'Kommune' or 'kommnue'; "" when nothing is close."""
+    by_lower = {a.lower(): a for a in allowed}
+    if key.lower() in by_lower:
+        return f" (did you mean '{by_lower[key.lower()]}'? keys are lower case)"
+    close = difflib.get_close_matches(key.lower(), allowed, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _first_error(path: Path, exc: ValidationError) -> ParamsError:
-    err = exc.errors()[0]
+    # an unknown key first: 'Kommune:' is both unknown and leaves 'kommune' missing
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     key = ".".join(str(x) for x in err["loc"] if not isinstance(x, int)) or None
     if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(key), FIELDS, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return ParamsError(path, f"unknown key{hint}; allowed keys: {', '.join(FIELDS)}", key)
+        parent, _, name = str(key).rpartition(".")
+        allowed = list(Claim.model_fields) if parent == "claim" else FIELDS
+        return ParamsError(path, f"unknown key{_did_you_mean(name, allowed)}; allowed keys: {', '.join(allowed)}", key)
     if err["type"] == "missing":
         return ParamsError(path, "is required but missing", key)
     key = key.split(".")[0] if key else key
+    if err["type"] == "value_error":  # our own validators: the message is the whole story
+        return ParamsError(path, str(err["ctx"]["error"]), key)
     given = err.get("input")
     return ParamsError(path, f"{err['msg'].lower()} (got {given!r})", key)
+
+
+def _read_text(path: Path) -> str:
+    """The file as text; anything but UTF-8 is refused with the line of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError(path, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParamsError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                                "save it as UTF-8 in your editor and try again") from None
 
 
 def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
@@ -94,8 +132,11 @@ def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
     path = Path(path)
     if not path.is_file():
         raise ParamsError(path, "no such params file")
+    text = _read_text(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(text)
+    except DuplicateKeyError as exc:
+        raise ParamsError(path, f"given twice (lines {exc.lines[0]} and {exc.lines[1]}); keep one", exc.path) from None
     except yaml.YAMLError as exc:
         # the context mark is where the broken construct began (what a user must fix)
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

@@ -301,7 +301,8 @@ def synthetic_paragraph(ev: Evaluation, language: str = "da") -> str:
     if sc is None:
         return ""
     da = language == "da"
-    donors = _join([f"{get_kommune(c).name} ({fmt_number(100 * w, 0, language)} %)" for c, w in sc.top_donors(4)], language)
+    pct = " %" if da else "%"  # Danish puts a space before the per cent sign, English does not
+    donors = _join([f"{get_kommune(c).name} ({fmt_number(100 * w, 0, language)}{pct})" for c, w in sc.top_donors(4)], language)
     ours, main = (fmt_number(sc.effect, 1, language, signed=True), headline(ev, language))
     unit = ev.unit_in(language)
     unique = sc.pre_rmspe > 1e-6

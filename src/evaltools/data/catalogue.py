@@ -184,6 +184,25 @@ OUTCOMES: dict[str, Outcome] = {
 }
 
 
+# DST's own English table titles (StatBank API, /tables?lang=en, recorded 2025-09-06 in
+# /work/shared/dst-recordings); the Danish titles come with the data.
+TABLE_TITLES_EN = {
+    "AUK01": "Persons receiving public benefits",
+    "LBESK69": "Employees",
+    "AUP02": "Unemployed in per cent of the labour force",
+    "AULK04": "Long-term unemployed persons",
+}
+
+# the English for units a user is likely to give an import in Danish ('personer' is the default)
+UNITS_EN = {"personer": "persons", "fuldtidspersoner": "full-time equivalents", "procent": "per cent",
+            "procentpoint": "percentage points", "husstande": "households", "borgere": "citizens"}
+
+
+def table_title(table: str, language: str = "da") -> str:
+    """DST's English title of a table we know, '' otherwise (the caller has the Danish one)."""
+    return TABLE_TITLES_EN.get(table, "") if language != "da" else ""
+
+
 class UnknownOutcomeError(InputError, LookupError):
     def __str__(self) -> str:
         return self.args[0]
@@ -213,8 +232,11 @@ def imported_outcome(outcome_id: str) -> Outcome:
         raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name "
                                   "(see `evaltools data list`; import with `evaltools data import`).")
     d = meta["describe"]
-    return Outcome(id=outcome_id, table=d.get("table", "import"), label_da=d["label"], label_en=d["label"],
-                   subject_da=d["label"], subject_en=d["label"], unit_da=d["unit"], unit_en=d["unit"],
+    label_en = d.get("label_en") or d["label"]  # the user's own words when no English label was given
+    unit_en = d.get("unit_en") or UNITS_EN.get(d["unit"].strip().lower(), d["unit"])
+    file = meta.get("file", "")
+    return Outcome(id=outcome_id, table=d.get("table", "import"), label_da=d["label"], label_en=label_en,
+                   subject_da=d["label"], subject_en=label_en, unit_da=d["unit"], unit_en=unit_en,
                    kind=d["kind"], freq=d["freq"], lower_is_better=d["lower_is_better"],
                    has_national=d.get("has_national", False), default_scale="log" if d["kind"] == "count" else "level",
-                   source_note_da=d.get("note", ""), source_note_en=d.get("note", ""), origin="import")
+                   source_note_da=f"Importeret fra {file}", source_note_en=f"Imported from {file}", origin="import")

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import httpx
 import pandas as pd
-from evaltools.errors import DataError
+from evaltools.errors import DataError, InputError
 
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 TOTAL_TEXTS = ("i alt", "total", "hele landet", "all denmark", "alder i alt", "age, total", "køn i alt")
@@ -47,8 +47,11 @@ class DstApiError(DstError):
         super().__init__(f"DST StatBank refused the request{where} (HTTP {status}{label}): {message}{hint}")
 
 
-class DstQueryError(DstError):
-    """The query does not fit the table (checked against its metadata before asking for data)."""
+class DstQueryError(DstError, InputError):
+    """The query does not fit the table (checked against its metadata before asking for data): the
+    user's input is wrong, so the CLI exits 2 as for other input errors."""
+
+    exit_code = InputError.exit_code
 
 
 class DstConnectionError(DstError):

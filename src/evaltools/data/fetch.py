@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evaltools.data import cache
+from evaltools.errors import InputError
 from evaltools.data.catalogue import get_outcome
 from evaltools.data.dst import DstClient, DstQueryError, Fetched
 
@@ -38,7 +39,7 @@ def fetch_outcome(outcome_id: str, client: DstClient | None = None) -> Path:
     """Fetch a catalogue outcome (origin 'dst') and cache it, so reports can use it offline."""
     outcome = get_outcome(outcome_id)
     if outcome.origin != "dst":
-        raise ValueError(f"{outcome_id} is {outcome.origin}, not fetched from DST")
+        raise InputError(f"{outcome_id} is {outcome.origin}, not fetched from DST")
     with client or DstClient() as c:
         fetched = c.data(outcome.table, outcome.query, since=outcome.since)
     return _store(fetched, outcome_id)

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +81,15 @@ def _value_columns(header: list[str]) -> list[int]:
 
 
 def _lines(path: Path) -> tuple[list[list[str]], str | None]:
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, dtype=str, header=None).fillna("")
-        return [[str(c) for c in r] for r in raw.itertuples(index=False)], None
-    data = path.read_bytes()
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            raw = pd.read_excel(path, dtype=str, header=None).fillna("")
+            return [[str(c) for c in r] for r in raw.itertuples(index=False)], None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, zipfile.BadZipFile) as exc:  # not really an Excel file
+        raise InputError(f"{path}: cannot be read as an Excel file ({exc}); save it as .xlsx or CSV") from None
     try:
         return _split(data.decode("utf-8-sig")), None
     except UnicodeDecodeError:
@@ -232,17 +238,17 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
 
 
 def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: str = "count",
-                 lower_is_better: bool = True, credit: str = "Kilde: egne data", allow_missing: bool = False,
-                 value_column: str | None = None) -> Imported:
+                 lower_is_better: bool = True, credit: str | None = None, allow_missing: bool = False,
+                 value_column: str | None = None, label_en: str | None = None, unit_en: str | None = None) -> Imported:
     """Validate and cache the file as outcome ``import:NAME``. Writes nothing on error.
 
     Importing again under the same name replaces the earlier import; the notes say so.
     """
     path = Path(path)
     if kind not in ("count", "rate"):
-        raise ValueError("kind must be 'count' or 'rate'")
+        raise InputError("kind must be 'count' or 'rate'")
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-        raise ValueError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
+        raise InputError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
     checked = validate(path, allow_missing=allow_missing, value_column=value_column)
     from evaltools.data.snapshot_io import to_long
 
@@ -257,9 +263,10 @@ def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: st
     meta = {
         "outcome": outcome_id, "file": path.name, "table": "import",
         "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "describe": {"label": label, "unit": unit, "kind": kind, "freq": freq, "lower_is_better": lower_is_better,
-                     "has_national": bool((long["kode"] == "000").any()), "credit": credit,
-                     "note": f"Importeret fra {path.name}"},
+        # credit None: the report says "own data" in its own language
+        "describe": {"label": label, "label_en": label_en, "unit": unit, "unit_en": unit_en, "kind": kind,
+                     "freq": freq, "lower_is_better": lower_is_better,
+                     "has_national": bool((long["kode"] == "000").any()), "credit": credit},
     }
     cache.store(long, meta, cache.query_key("import", {"name": name}))
     from evaltools.data.snapshot_io import load_panel

@@ -85,7 +85,7 @@ def to_long(frame: pd.DataFrame, area: str, time: str, kind: str) -> pd.DataFram
     extra = [c for c in frame.columns if c not in (area, time, "INDHOLD")]
     for c in extra:
         if frame[c].nunique() > 1 and kind == "rate":
-            raise ValueError(f"rates cannot be added up over {c}; fetch one value of {c}")
+            raise DataError(f"rates cannot be added up over {c}; fetch one value of {c}")
     df = frame.groupby([area, time], as_index=False)["INDHOLD"].sum(min_count=1)
     df.columns = ["kode", "period", "value"]
     df["kode"] = df["kode"].astype(str).str.zfill(3)
@@ -123,15 +123,17 @@ def _cached_panel(outcome: Outcome) -> Panel:
         )
     frame, meta = found
     long = frame if outcome.origin == "import" else to_long(frame, meta["area"], meta["time"], outcome.kind)
+    # facts only: evaltools.report.source says them in the report's language
     if outcome.origin == "import":
-        origin = f"importeret fra {meta.get('file', '')} {meta.get('fetched_at', '')[:10]}"
-        src = {"publisher": meta["describe"].get("publisher", "Brugerens egne data"), "credit": meta["describe"].get("credit", "Kilde: egne data"),
-               "licence": meta["describe"].get("licence", "-"), "title": meta["describe"]["label"]}
+        d = meta["describe"]
+        src = {"origin": "import", "file": meta.get("file", ""), "title": d["label"], "licence": d.get("licence", "-"),
+               # a credit line the user chose; earlier imports stored the Danish default here
+               "credit": d.get("credit") if d.get("credit") not in (None, "Kilde: egne data") else None,
+               "publisher": d.get("publisher")}
     else:
-        origin = f"hentet fra Statistikbankens API {meta.get('fetched_at', '')[:10]}"
-        src = {"publisher": "Danmarks Statistik (Statistics Denmark), StatBank", "credit": "Kilde: Danmarks Statistik",
-               "licence": "CC BY 4.0", "title": meta.get("title", outcome.table)}
-    src.update(origin=origin, fetched_at=meta.get("fetched_at"), query=meta.get("query"))
+        src = {"origin": "dst", "publisher": "Danmarks Statistik (Statistics Denmark), StatBank",
+               "licence": "CC BY 4.0", "title": meta.get("title", outcome.table), "updated": meta.get("updated")}
+    src.update(fetched_at=meta.get("fetched_at"), query=meta.get("query"))
     return build_panel(outcome, long, src)
 
 

@@ -30,6 +30,7 @@ from evaltools.hashing import code_hash, data_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.metadata import METADATA_KEY
+from evaltools.report.source import dataset, footer_line, source_row, table_line
 from evaltools.report.templating import render
 from evaltools.text import (
     caveats,
@@ -140,16 +141,17 @@ class Report:
 
     def document_metadata(self) -> dict:
         ev = self.evaluation
-        credit = ev.panel.source["credit"] if self.language == "da" else "Source: Statistics Denmark"
+        source = footer_line(ev.panel.source, ev.outcome, self.language)
         words = ("parametre", "data", "kode") if self.language == "da" else ("params", "data", "code")
-        footer = (f"{credit}, {ev.outcome.table} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
+        footer = (f"{source} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
                   f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
         return {
             "title": self.title,
             "author": self.author or "evaltools",
             "lang": self.language,
             "subject": f"{ev.outcome.label(self.language)}, {ev.kommune.full_name}",
-            "keywords": ["evaluering", ev.kommune.name, ev.outcome.table, "forskel-i-forskelle"],
+            "keywords": (["evaluering", ev.kommune.name, ev.outcome.table, "forskel-i-forskelle"] if self.language == "da"
+                         else ["evaluation", ev.kommune.name, ev.outcome.table, "difference-in-differences"]),
             "footer": footer,
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
@@ -193,7 +195,7 @@ class Report:
 
         def change(m):
             if log:
-                return fmt_number(100 * m.change, 1, lang, signed=True) + " %"
+                return fmt_number(100 * m.change, 1, lang, signed=True) + (" %" if lang == "da" else "%")
             return fmt_number(m.change, 1 if ev.outcome.kind == "rate" else 0, lang, signed=True)
 
         groups = [
@@ -252,15 +254,13 @@ class Report:
     def appendix(self) -> Section:
         ev, L, lang = self.evaluation, self.L, self.language
         src = ev.panel.source
-        origin = (L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded"
-                  else src.get("origin", ""))
         data_rows = [
-            (L["source"], f"{src['publisher']}. {src['credit']}."),
-            (L["table"], f"{ev.outcome.table}: {src['title']}"),
+            (L["source"], source_row(src, lang)),
+            (L["table"], table_line(src, ev.outcome, lang)),
             (L["measure"], ev.outcome.source_note_da if lang == "da" else ev.outcome.source_note_en),
             (L["period_covered"], ev.panel.coverage(lang)),
-            (L["snapshot"], origin),
-            (L["licence"], src["licence"]),
+            (L["snapshot"], dataset(src, lang)),
+            (L["licence"], src.get("licence", "-")),
         ]
         params = [(k, _param_text(v)) for k, v in self.params.items() if v not in (None, "")]
         html = self._render("appendix", data_rows=data_rows, params=params, versions=package_versions())

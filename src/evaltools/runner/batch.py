@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evaltools.errors import InputError
 from evaltools.hashing import code_hash, data_hash, file_hash, params_hash
 from evaltools.kommuner import get_kommune
 from evaltools.runner.executors import JobSpec, get_executor
@@ -82,7 +83,7 @@ def run_batch(
     started = time.perf_counter()
     jobs = plan_jobs(targets, kommuner)
     if not jobs:
-        raise FileNotFoundError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
+        raise InputError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
     folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
     nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
     runnable = [j for j in jobs if j.error is None]

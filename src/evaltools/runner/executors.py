@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaltools.errors import InputError
 from evaltools.runner.jobs import Job
 
 _local = threading.local()
@@ -104,7 +105,7 @@ class DaskExecutor:
 
     def __init__(self, scheduler: str | None = None, **_):
         if not scheduler:
-            raise ValueError("the dask executor needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+            raise InputError("the dask executor needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
         self.scheduler = scheduler
 
     @contextmanager
@@ -112,7 +113,7 @@ class DaskExecutor:
         try:
             from distributed import Client, as_completed as dask_completed
         except ImportError:
-            raise ValueError("the dask executor needs the 'distributed' package: pip install 'evaltools[dask]'") from None
+            raise InputError("the dask executor needs the 'distributed' package: pip install 'evaltools[dask]'") from None
         client = Client(self.scheduler)
         try:
             def run(specs: list[JobSpec]):
@@ -138,4 +139,4 @@ def get_executor(name: str, **kwargs):
     try:
         return EXECUTORS[name](**kwargs)
     except KeyError:
-        raise ValueError(f"unknown executor '{name}'; available: {', '.join(EXECUTORS)}") from None
+        raise InputError(f"unknown executor '{name}'; available: {', '.join(EXECUTORS)}") from None

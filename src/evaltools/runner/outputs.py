@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import nbformat
 
+from evaltools.errors import InputError
+
 
 def _pdf(nb: nbformat.NotebookNode) -> bytes:
     from evaltools.report.exporter import EvaltoolsPDFExporter
@@ -37,4 +39,4 @@ def get_backend(name: str) -> tuple[str, Callable[[nbformat.NotebookNode], bytes
     try:
         return BACKENDS[name]
     except KeyError:
-        raise ValueError(f"unknown output format '{name}'; available: {', '.join(BACKENDS)}") from None
+        raise InputError(f"unknown output format '{name}'; available: {', '.join(BACKENDS)}") from None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from evaltools.errors import RunError
+from evaltools.errors import InputError, RunError
 from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
@@ -57,13 +57,13 @@ def find_notebook(params_file: Path, notebook: Path | None = None) -> Path:
     """The notebook to run: given, or notebooks/evaluering.ipynb above the params file or here."""
     if notebook is not None:
         if not Path(notebook).is_file():
-            raise FileNotFoundError(f"notebook not found: {notebook}")
+            raise InputError(f"notebook not found: {notebook}")
         return Path(notebook)
     for base in [params_file.resolve().parent, *params_file.resolve().parents, Path.cwd()]:
         candidate = base / DEFAULT_NOTEBOOK
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"cannot find {DEFAULT_NOTEBOOK}; pass --notebook")
+    raise InputError(f"cannot find {DEFAULT_NOTEBOOK}; pass --notebook")
 
 
 def output_paths(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
