@@ -28,13 +28,17 @@ def per_period(freq: str, language: str = "da") -> str:
 def comparison_name(ev: Evaluation, language: str = "da") -> str:
     comp = ev.design.comparison
     da = language == "da"
+    if comp == "rest" and not ev.is_kommune:
+        if ev.core_panel.aggregate == "mean":
+            return "gennemsnittet af de øvrige enheder" if da else "the average of the other units"
+        return "summen af de øvrige enheder" if da else "the sum of the other units"
     if comp == "rest":
         if ev.outcome.kind == "rate":
             return "gennemsnittet af de øvrige kommuner" if da else "the average of the other kommuner"
         return "resten af landet" if da else "the rest of the country"
     if comp == "national":
         return "hele landet" if da else "the whole country"
-    return _join([k.name for k in comp], language)
+    return _join([ev.unit_name(c) for c in comp], language)
 
 
 def comparison_detail(ev: Evaluation, language: str = "da") -> str:
@@ -55,7 +59,7 @@ def comparison_detail(ev: Evaluation, language: str = "da") -> str:
     if comp == "national":
         return ("Sammenligningen er Danmarks Statistiks landstal, som også omfatter kommunen selv." if da
                 else "The comparison is DST's national total, which includes the kommune itself.")
-    names = _join([k.name for k in comp], language)
+    names = _join([ev.unit_name(c) for c in comp], language)
     if len(comp) == 1:
         return (f"Sammenligningsgruppen er {names}." if da else f"The comparison group is {names}.")
     kind = "summen" if ev.outcome.kind == "count" else "gennemsnittet"
@@ -255,7 +259,7 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
         items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
-    named = {k.code for k in ev.design.comparison} if isinstance(ev.design.comparison, tuple) else set()
+    named = set(ev.design.comparison) if isinstance(ev.design.comparison, tuple) else set()
     # the named comparison kommune cannot be its own placebo; that needs no sentence
     unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing and c not in named]
     if unexplained:

@@ -108,7 +108,15 @@ def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
     wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
     wide = wide.reindex(columns=pd.PeriodIndex(periods))
     national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
-    values = wide.reindex([k.code for k in all_kommuner()])
+    codes = [k.code for k in all_kommuner()]
+    unknown = sorted(set(wide.index) - set(codes) - {NATIONAL_CODE})
+    if unknown:
+        from evaltools.core.panel import PanelError
+
+        shown = ", ".join(unknown[:5]) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
+        raise PanelError(f"{outcome.id}: ids that are not kommune codes: {shown}; for other units "
+                         "(states, regions, jobcentres) use evaltools.Panel.from_frame and evaluate_panel")
+    values = wide.reindex(codes)
     return Panel(outcome=outcome, values=values, national=national, source=source)
 
 
