@@ -37,6 +37,7 @@ def test_prop99_reproduces_table_1_of_arkhangelsky_et_al_2021(prop99):
     assert round(est["sc"], 1) == -19.6
     assert round(est["sdid"], 1) == -15.6
     assert round(est["sc_demeaned"], 1) == -11.1
+    assert round(est["sc_demeaned"], 2) == -11.11  # the de-meaned fit evaltools had before (DIFP)
 
 
 def test_prop99_estimates_equal_synthdid_py(prop99):

@@ -4,7 +4,8 @@ Follows Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021, AER), Algorithm 1,
 in their R package synthdid (solver.R, synthdid.R): a Frank-Wolfe solver with exact line search
 for ``min ||A x - b||^2 / rows + zeta^2 ||x||^2`` over the unit simplex, on the "collapsed"
 panel (control rows as they are, treated rows averaged; pre columns as they are, post columns
-averaged), two passes with a sparsifying step in between.
+averaged), two passes with a sparsifying step in between. The de-meaned synthetic control keeps
+evaltools' earlier exact solver.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from scipy.optimize import nnls
 
 MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
@@ -173,11 +175,21 @@ def sc_weights(Y: np.ndarray, treated: np.ndarray, is_post: np.ndarray) -> Weigh
 
 def sc_demeaned_weights(Y: np.ndarray, treated: np.ndarray, is_post: np.ndarray) -> Weights:
     """De-meaned synthetic control (Doudchenko & Imbens' DIFP): units matched on deviations from
-    their own pre-period mean, uniform time weights (a DiD with synthetic-control unit weights)."""
-    noise = noise_level(Y, treated, is_post)
-    omega = _omega(Y, treated, is_post, 1e-6 * noise, True, 1e-5 * noise)
-    n_pre = int((~is_post).sum())
-    return Weights(omega, np.full(n_pre, 1 / n_pre), True)
+    their own pre-period mean, uniform time weights (a DiD with synthetic-control unit weights).
+
+    Solved exactly: ``min |t - w D|`` over the simplex by non-negative least squares with the
+    sum constraint as a heavily weighted extra row (Lawson-Hanson; milliseconds for 97 donors).
+    """
+    pre = ~is_post
+    dev = Y - Y[:, pre].mean(axis=1, keepdims=True)
+    D = dev[~treated][:, pre]
+    tp = dev[treated][:, pre].mean(axis=0)
+    penalty = 1e3 * max(1.0, float(np.abs(tp).max()))
+    A = np.vstack([D.T, penalty * np.ones(D.shape[0])])
+    w, _ = nnls(A, np.append(tp, penalty), maxiter=50 * D.shape[0])
+    w = np.clip(w, 0, None)
+    n_pre = int(pre.sum())
+    return Weights(w / w.sum(), np.full(n_pre, 1 / n_pre), True)
 
 
 def did_weights(Y: np.ndarray, treated: np.ndarray, is_post: np.ndarray) -> Weights:
