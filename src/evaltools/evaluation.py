@@ -27,15 +27,10 @@ from evaltools.data import Panel, load_panel
 from evaltools.design import core_panel, make_design
 from evaltools.kommuner import Kommune, get_kommune
 from evaltools.periods import format_period
+from evaltools.results import RESULT_COLUMNS
 
 PRETREND_LEVEL = 0.10
 TIME_PLACEBO_LEVEL = 0.05
-
-# The one result row per report: the ledger, the batch overview and the claims page read these keys.
-RESULT_COLUMNS = ["kommune", "kode", "outcome", "start", "scale", "estimate", "unit", "conf_low", "conf_high",
-                  "p_value_placebo", "placebo_rank", "n_placebos", "pretrend_p", "pretrend_linear_p",
-                  "pretrend_warning", "early_divergence", "diagnostics_disagree"]
-
 
 @dataclass(frozen=True)
 class Unit:

@@ -109,8 +109,11 @@ def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
     wide = wide.reindex(columns=pd.PeriodIndex(periods))
     national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
     codes = [k.code for k in all_kommuner()]
-    unknown = sorted(set(wide.index) - set(codes) - {NATIONAL_CODE})
-    if unknown:
+    # DST tables also carry regions and other areas (numeric codes such as 084): those are left out;
+    # ids that are not DST area codes at all (US states, names) mean the frame is not a kommune table
+    unknown = sorted(c for c in set(wide.index) - set(codes) - {NATIONAL_CODE} if not str(c).isdigit())
+    if unknown or not set(wide.index) & set(codes):
+        unknown = unknown or sorted(set(wide.index))
         from evaltools.core.panel import PanelError
 
         shown = ", ".join(unknown[:5]) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
