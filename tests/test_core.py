@@ -140,3 +140,20 @@ def test_month_periods_parse():
     df = pd.DataFrame({"u": ["A", "A", "B", "B"], "t": ["2020M01", "2020M03", "2020-01", "2020-02"], "y": [1, 2, 3, 4]})
     panel = evaltools.Panel.from_frame(df, unit="u", time="t", value="y", aggregate="sum")
     assert panel.freq == "M" and len(panel.periods) == 3 and np.isnan(panel.values.loc["A"].iloc[1])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weights_with_several_treated_units_equal_synthdid_py(seed):
+    # synthdid-py 0.1.0's random_low_rank panel: 100 controls, 10 treated, 120 pre and 20 post periods
+    from synthdid import random_low_rank, sc_estimate, synthdid_estimate
+
+    from evaltools.core import weights as W
+
+    np.random.seed(seed)
+    s = random_low_rank()
+    Y, N0, T0 = s["Y"], s["N0"], s["T0"]
+    treated, is_post = np.arange(Y.shape[0]) >= N0, np.arange(Y.shape[1]) >= T0
+    sdid = W.weighted_estimate(Y, treated, is_post, W.sdid_weights(Y, treated, is_post))
+    sc = W.weighted_estimate(Y, treated, is_post, W.sc_weights(Y, treated, is_post))
+    assert sdid == pytest.approx(float(synthdid_estimate(Y, N0, T0)), abs=1e-9)
+    assert sc == pytest.approx(float(sc_estimate(Y, N0, T0)), abs=1e-9)
