@@ -25,6 +25,7 @@ from evaltools.core.inference import (
 from evaltools.core.panel import Panel as CorePanel
 from evaltools.data import Panel, load_panel
 from evaltools.design import core_panel, make_design
+from evaltools.errors import InputError
 from evaltools.kommuner import Kommune, get_kommune
 from evaltools.periods import format_period
 from evaltools.results import RESULT_COLUMNS
@@ -202,6 +203,10 @@ class Evaluation:
     def verdict(self, language: str | None = None) -> dict[str, str]:
         """Plain-language sentences for page 1: what happened, compared to what, how sure, caveat."""
         from evaltools.text import verdict
+
+        if not self.is_kommune:
+            raise InputError("the plain-language verdict needs a kommune and a catalogue outcome (its unit and "
+                             "whether lower is better); for a generic panel use summary(), tidy() or estimators")
 
         return verdict(self, language or self.language)
 
