@@ -157,3 +157,6 @@ def test_weights_with_several_treated_units_equal_synthdid_py(seed):
     sc = W.weighted_estimate(Y, treated, is_post, W.sc_weights(Y, treated, is_post))
     assert sdid == pytest.approx(float(synthdid_estimate(Y, N0, T0)), abs=1e-9)
     assert sc == pytest.approx(float(sc_estimate(Y, N0, T0)), abs=1e-9)
+    did = W.weighted_estimate(Y, treated, is_post, W.did_weights(Y, treated, is_post))
+    assert did == pytest.approx(Y[treated][:, is_post].mean() - Y[treated][:, ~is_post].mean()
+                                - Y[~treated][:, is_post].mean() + Y[~treated][:, ~is_post].mean())

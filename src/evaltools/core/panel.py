@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from evaltools.errors import InputError
@@ -154,6 +153,3 @@ class Panel:
             raise PanelError(f"{what} {_shorten(unknown)} not in the panel (its {self.noun} ids: {_shorten(self.units, 6)})")
         return ids
 
-
-def as_array(panel: Panel, window) -> np.ndarray:
-    return panel.values.reindex(columns=window).to_numpy(dtype=float)
