@@ -192,4 +192,27 @@ def test_lejre_synthetic_control_agrees_with_the_main_estimate(lejre):
     sc = lejre.synthetic
     assert sc.pre_rmspe < 0.06
     assert sc.effect == pytest.approx(lejre.effect, abs=2.0)  # -27.6 vs -27.9 per cent
-    assert "syntetisk kontrolgruppe" in __import__("evaltools.text", fromlist=["x"]).synthetic_paragraph(lejre)
+    assert "syntetiske kontrolgruppe på afvigelser fra eget gennemsnit" in \
+        __import__("evaltools.text", fromlist=["x"]).synthetic_paragraph(lejre)
+
+
+def test_lejre_estimators_side_by_side(lejre):
+    t = lejre.estimators.set_index("method")
+    assert list(t.index) == ["did", "sc", "sc_demeaned", "sdid"]
+    assert t.loc["did", "estimate"] == pytest.approx(lejre.effect)
+    assert t.loc["did", "p_value"] == pytest.approx(lejre.p_value)
+    assert (t["n_placebos"] == 97).all()
+    assert (t["estimate"] < 0).all() and (t["pre_rmspe"] > 0).all()
+
+
+def test_lejre_diagnostics_disagree_and_page_one_says_so(lejre):
+    from evaltools.text import verdict
+
+    # the joint pre-trend test (p = 0.74) and the linear trend test do not flag; a fake start at 2011K1 does
+    assert lejre.events.pretrend_p == pytest.approx(73 / 98)
+    assert lejre.diagnostics == {"joint": False, "linear": False, "time_placebo": True}
+    assert lejre.diagnostics_disagree
+    v = verdict(lejre)
+    assert "Lejres ændring er nr. 34 af 98" in v["sure"]
+    assert "Testene for ens udvikling før start slår ikke ud (p = 0,74 og 0,15), men det beroliger ikke" in v["trend_warning"]
+    assert lejre.tidy().iloc[0]["diagnostics_disagree"]

@@ -52,6 +52,27 @@ def test_page_one_says_what_happened_how_sure_and_compared_to_what(pdf_text):
     assert "Sammenlignet med" in page1 and "resten af landet" in page1
     assert "Side 1 af" in page1
     assert "Kilde: Danmarks Statistik" in page1
+    # the p-value as a rank, and the diagnostics' disagreement said plainly (issue 12)
+    assert "Lejres ændring er nr. 34 af 98" in page1
+    assert "Testene for ens udvikling før start slår ikke ud (p = 0,74 og 0,15), men det beroliger ikke" in page1
+    assert "Figur 1" in page1  # the added sentences still leave room for the figure
+
+
+def test_robustness_page_shows_the_estimators_and_whether_they_agree(pdf_text):
+    page = next(_flat(p) for p in pdf_text if "Hvor robust er resultatet?" in p)
+    assert "Samme spørgsmål, fire metoder" in page
+    for method in ("Forskel-i-forskelle (hovedberegning)", "Syntetisk kontrolgruppe (niveau)",
+                   "Syntetisk kontrolgruppe (afvigelser fra eget gennemsnit)", "Syntetisk forskel-i-forskelle"):
+        assert method in page
+    assert f"{MINUS}24,3 procent" in page  # synthetic DiD
+    assert "De 4 metoder er enige: alle finder Lejre lavere end sammenligningen" in page
+
+
+def test_no_conventional_interval_on_the_numbers_page(pdf_text):
+    page2 = _flat(pdf_text[1])
+    assert "Tallene" in page2 and "Konventionelt" not in page2
+    assert "forudsætter samme forskel i alle perioder efter start" in page2
+    assert "Test for lineær trend før start (placebo-p) 0,15" in page2
 
 
 def test_no_code_or_warnings_in_the_pdf(pdf_text):

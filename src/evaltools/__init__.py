@@ -19,6 +19,8 @@ _LAZY = {
     "fit_did": "evaltools.did",
     "DidResult": "evaltools.did",
     "evaluate": "evaltools.evaluation",
+    "evaluate_panel": "evaltools.evaluation",
+    "Panel": "evaltools.core.panel",
     "Evaluation": "evaltools.evaluation",
     "PlaceboTest": "evaltools.inference",
     "EventStudy": "evaltools.inference",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
 from evaltools.kommuner import get_kommune
 from evaltools.periods import format_period
@@ -28,13 +30,17 @@ def per_period(freq: str, language: str = "da") -> str:
 def comparison_name(ev: Evaluation, language: str = "da") -> str:
     comp = ev.design.comparison
     da = language == "da"
+    if comp == "rest" and not ev.is_kommune:
+        if ev.core_panel.aggregate == "mean":
+            return "gennemsnittet af de øvrige enheder" if da else "the average of the other units"
+        return "summen af de øvrige enheder" if da else "the sum of the other units"
     if comp == "rest":
         if ev.outcome.kind == "rate":
             return "gennemsnittet af de øvrige kommuner" if da else "the average of the other kommuner"
         return "resten af landet" if da else "the rest of the country"
     if comp == "national":
         return "hele landet" if da else "the whole country"
-    return _join([k.name for k in comp], language)
+    return _join([ev.unit_name(c) for c in comp], language)
 
 
 def comparison_detail(ev: Evaluation, language: str = "da") -> str:
@@ -55,7 +61,7 @@ def comparison_detail(ev: Evaluation, language: str = "da") -> str:
     if comp == "national":
         return ("Sammenligningen er Danmarks Statistiks landstal, som også omfatter kommunen selv." if da
                 else "The comparison is DST's national total, which includes the kommune itself.")
-    names = _join([k.name for k in comp], language)
+    names = _join([ev.unit_name(c) for c in comp], language)
     if len(comp) == 1:
         return (f"Sammenligningsgruppen er {names}." if da else f"The comparison group is {names}.")
     kind = "summen" if ev.outcome.kind == "count" else "gennemsnittet"
@@ -76,6 +82,112 @@ def headline(ev: Evaluation, language: str = "da") -> str:
 def certainty_class(ev: Evaluation) -> str:
     p = ev.p_value
     return "sure" if p <= SURE else "weak" if p <= WEAK else "noise"
+
+
+def _genitive(name: str) -> str:
+    """Danish genitive: 'Lejres', but 'Frederiks'' for names ending in s, x or z."""
+    return name + ("'" if name[-1:].lower() in "sxz" else "s")
+
+
+def _slope_text(ev: Evaluation, language: str) -> str:
+    """The pre-period trend of the gap per period, on the reader's scale."""
+    lt = ev.linear_trend
+    freq = ev.core_panel.freq
+    per = per_period(freq, language) if freq in ("Q", "Y") else ("pr. periode" if language == "da" else "per period")
+    if ev.design.scale == "log":
+        unit = "procent" if language == "da" else "per cent"
+        return f"{fmt_number(100 * (np.exp(lt.slope) - 1), 1, language, signed=True)} {unit} {per}"
+    return f"{fmt_number(lt.slope, 2, language, signed=True)} {ev.unit_in(language)} {per}"
+
+
+def trend_sentence(ev: Evaluation, language: str = "da") -> str:
+    """The linear pre-trend test in one sentence (a warning when it flags)."""
+    k, comp, lt = ev.kommune.name, comparison_name(ev, language), ev.linear_trend
+    p = fmt_p(lt.p_value, language)
+    if language == "da":
+        return (f"Advarsel: Allerede før starten ændrede forskellen mellem {k} og {comp} sig støt "
+                f"({_slope_text(ev, language)}; test for lineær trend før start: placebo-p = {p}).")
+    return (f"Warning: already before the start the gap between {k} and {comp} moved steadily "
+            f"({_slope_text(ev, language)}; test of a linear pre-trend: placebo p = {p}).")
+
+
+def disagreement_sentence(ev: Evaluation, language: str = "da") -> str:
+    """Page 1's plain statement when the pre-period checks do not agree."""
+    d, da = ev.diagnostics, language == "da"
+    names = {"joint": ("testen for ens udvikling før start", "the test of parallel pre-trends"),
+             "linear": ("testen for lineær trend før start", "the test of a linear pre-trend"),
+             "time_placebo": ("de falske startdatoer", "the fake start dates")}
+    p = {"joint": ev.events.pretrend_p, "linear": ev.linear_trend.p_value,
+         "time_placebo": min((t.p_value for t in ev.time_placebos), default=1.0)}
+    quiet = [n for n, f in d.items() if not f]
+    ps = _join([fmt_p(p[n], language) for n in quiet], language)
+    if quiet == ["joint", "linear"]:  # the commonest case, said shortly
+        who = "testene for ens udvikling og for lineær trend før start" if da else \
+            "the tests of parallel pre-trends and of a linear pre-trend"
+    else:
+        who = _join([names[n][0 if da else 1] for n in quiet], language)
+    if da:
+        return f"{who[0].upper()}{who[1:]} slår ikke ud (p = {ps}), men det beroliger ikke, når andre tjek gør."
+    verb = "finds" if len(quiet) == 1 and quiet[0] != "time_placebo" else "find"
+    return f"{who[0].upper()}{who[1:]} {verb} nothing (p = {ps}), but that is no reassurance when other checks do."
+
+
+METHOD_NAMES = {
+    "did": ("Forskel-i-forskelle (hovedberegning)", "Difference-in-differences (main result)"),
+    "sc": ("Syntetisk kontrolgruppe (niveau)", "Synthetic control (levels)"),
+    "sc_demeaned": ("Syntetisk kontrolgruppe (afvigelser fra eget gennemsnit)", "Synthetic control (de-meaned)"),
+    "sdid": ("Syntetisk forskel-i-forskelle", "Synthetic difference-in-differences"),
+}
+
+
+def estimator_rows(ev: Evaluation, language: str = "da") -> list[dict[str, str]]:
+    """The estimators table, formatted: method, estimate, interval, placebo p, pre-period fit."""
+    unit = ev.unit_in(language)
+    rows = []
+    for r in ev.estimators.itertuples():
+        rows.append({
+            "method": METHOD_NAMES[r.method][0 if language == "da" else 1],
+            "estimate": f"{fmt_number(r.estimate, 1, language, signed=True)} {unit}",
+            "interval": fmt_interval(r.conf_low, r.conf_high, language, sep=" – "),
+            "p": fmt_p(r.p_value, language),
+            "fit": fmt_number(r.pre_rmspe, 1, language),
+        })
+    return rows
+
+
+def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
+    """One plain sentence on whether the four methods agree (direction, size, certainty)."""
+    t = ev.estimators
+    da = language == "da"
+    est, n = t["estimate"].to_numpy(), len(t)
+    unit = ev.unit_in(language)
+    lo_e, hi_e = fmt_number(est.min(), 1, language, signed=True), fmt_number(est.max(), 1, language, signed=True)
+    span = f"{lo_e} {'til' if da else 'to'} {hi_e} {unit}"
+    clear = int((t["p_value"] <= SURE).sum())
+    lo, hi = ev.conf_int()
+    same_sign = bool((est < 0).all() or (est > 0).all())
+    inside = bool(((est >= lo) & (est <= hi)).all())
+    if not same_sign:
+        return (f"Metoderne er uenige om retningen (skøn fra {span}), så resultatet afhænger af, hvilken metode "
+                "man vælger, og bør læses med forsigtighed." if da else
+                f"The methods disagree on the direction (estimates from {span}), so the result depends on the "
+                "choice of method and should be read with caution.")
+    direction = ("lavere" if est[0] < 0 else "højere") if da else ("lower" if est[0] < 0 else "higher")
+    if clear == 0:
+        certainty = ("ingen af dem finder en forskel, der næppe er tilfældig (placebo-p ≤ 0,05)" if da else
+                     "none of them finds a difference unlikely to be chance (placebo p ≤ 0.05)")
+    else:
+        certainty = (f"{clear} af {n} finder en forskel, der næppe er tilfældig (placebo-p ≤ 0,05)" if da else
+                     f"{clear} of {n} find a difference unlikely to be chance (placebo p ≤ 0.05)")
+    if inside:
+        return (f"De {n} metoder er enige: alle finder {ev.kommune.name} {direction} end sammenligningen, med skøn "
+                f"fra {span}, alle inden for hovedberegningens interval; {certainty}." if da else
+                f"The {n} methods agree: all find {ev.kommune.name} {direction} than the comparison, with estimates "
+                f"from {span}, all within the main result's interval; {certainty}.")
+    return (f"Metoderne peger i samme retning ({ev.kommune.name} {direction} end sammenligningen), men skønnene "
+            f"spænder fra {span}, så størrelsen afhænger af metoden; {certainty}." if da else
+            f"The methods point the same way ({ev.kommune.name} {direction} than the comparison), but the "
+            f"estimates range from {span}, so the size depends on the method; {certainty}.")
 
 
 def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
@@ -138,9 +250,10 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
             "weak": "så der er en svag indikation, men forskellen kan være tilfældig",
             "noise": "så forskellen kan ikke skelnes fra tilfældige udsving",
         }[cls]
-        sure = (f"{how_many} af {n_other} andre kommuner havde en lige så tydelig ændring i forhold til "
-                f"deres normale udsving, {conclusion} (placebo-p = {fmt_p(ev.p_value, language)}). "
-                f"Usikkerhedsinterval (95 %): {interval}.")
+        sure = (f"{_genitive(k)} ændring er nr. {ev.placebo.rank} af {n_other + 1}: "
+                f"{how_many.lower()} af {n_other} andre kommuner havde en lige så "
+                f"tydelig ændring i forhold til deres normale udsving, {conclusion} (placebo-p = "
+                f"{fmt_p(ev.p_value, language)}). Usikkerhedsinterval (95 %): {interval}.")
     else:
         how_many = "None" if n_ext == 0 else ("Only " if cls != "noise" else "") + f"{n_ext}"
         conclusion = {
@@ -148,12 +261,13 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
             "weak": "a weak indication; the difference may be chance",
             "noise": "so the difference cannot be distinguished from random fluctuation",
         }[cls]
-        sure = (f"{how_many} of {n_other} other kommuner had an equally clear change relative to their "
-                f"normal fluctuation, {conclusion} (placebo p = {fmt_p(ev.p_value, language)}). "
-                f"Uncertainty interval (95%): {interval}.")
+        sure = (f"{k} ranks {ev.placebo.rank} of {n_other + 1}: "
+                f"{how_many.lower()} of {n_other} other kommuner had an equally "
+                f"clear change relative to their normal fluctuation, {conclusion} (placebo p = "
+                f"{fmt_p(ev.p_value, language)}). Uncertainty interval (95%): {interval}.")
 
     warning = ""
-    if ev.pretrend_warning:
+    if ev.diagnostics["joint"]:
         warning = (f"Advarsel: Allerede før starten udviklede {k} sig anderledes end {comp} "
                    f"(test for ens udvikling før start: p = {fmt_p(ev.events.pretrend_p, language)}). "
                    "Sammenligningen er derfor usikker." if da else
@@ -161,22 +275,39 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
                    f"(test of parallel pre-trends: p = {fmt_p(ev.events.pretrend_p, language)}). "
                    "The comparison is therefore uncertain.")
 
+    trend = trend_sentence(ev, language)
+    if ev.diagnostics["linear"]:
+        warning = (warning + " " if warning else "") + trend
+
     early = ev.early_divergence
     if early is not None:
         fake = format_period(early.fake_start, language)
         amount = f"{fmt_number(ev.on_reader_scale(early.estimate), 1, language, signed=True)} {ev.unit_in(language)}"
+        if ev.diagnostics_disagree and not ev.diagnostics["joint"] and not ev.diagnostics["linear"]:
+            # the usual disagreement, said in the same breath: fake starts find a difference, the tests do not
+            ps = _join([fmt_p(ev.events.pretrend_p, language), fmt_p(ev.linear_trend.p_value, language)], language)
+            ending = (f" Testene for ens udvikling før start slår ikke ud (p = {ps}), men det beroliger ikke."
+                      if da else
+                      f" The tests of parallel pre-trends and of a linear pre-trend find nothing (p = {ps}), but "
+                      "the change may still have begun before the initiative.")
+            said = True
+        else:
+            ending = (" Udviklingen kan altså være begyndt før indsatsen." if da else
+                      " The change may have begun before the initiative.")
+            said = False
         warning = (warning + " " if warning else "") + (
-            f"Advarsel: Vi har prøvet {len(ev.time_placebos)} falske startdatoer før indsatsen. Med start i {fake} "
-            f"finder samme beregning også en tydelig forskel ({amount}, placebo-p = {fmt_p(early.p_value, language)}). "
-            "Udviklingen kan altså være begyndt før indsatsen." if da else
-            f"Warning: we tried {len(ev.time_placebos)} fake start dates before the initiative. With a start in "
-            f"{fake} the same calculation also finds a clear difference ({amount}, placebo p = "
-            f"{fmt_p(early.p_value, language)}). The change may have begun before the initiative.")
-    caveat = ("Tallene viser, hvordan kommunen klarede sig i forhold til sammenligningen – ikke "
-              "nødvendigvis en virkning af indsatsen. Andre forhold i kommunen kan have ændret sig samtidig."
+            f"Advarsel: Med en falsk start i {fake}, før indsatsen, finder samme beregning også en tydelig forskel "
+            f"({amount}, placebo-p = {fmt_p(early.p_value, language)})." if da else
+            f"Warning: with a fake start in {fake}, before the initiative, the same calculation also finds a clear "
+            f"difference ({amount}, placebo p = {fmt_p(early.p_value, language)})."
+        ) + ending
+    else:
+        said = False
+    if ev.diagnostics_disagree and not said:
+        warning = (warning + " " if warning else "") + disagreement_sentence(ev, language)
+    caveat = ("Forskellen er ikke nødvendigvis en virkning af indsatsen."
               if da else
-              "The figures show how the kommune did relative to the comparison, not necessarily an effect "
-              "of the initiative: other things in the kommune may have changed at the same time.")
+              "The difference is not necessarily an effect of the initiative.")
 
     short = {
         ("sure", True): ("Bedre end sammenligningen", "Better than the comparison"),
@@ -216,10 +347,17 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
             f"præcis samme beregning for hver af de {n} andre kommuner, som om de havde startet en "
             f"indsats på samme tidspunkt, og ser, hvor usædvanlig {ev.kommune.name} er. Kommunerne "
             f"sammenlignes på {stat}, fordi små kommuner svinger meget mere end store (Ferman & Pinto 2019). "
-            f"Den mindst mulige p-værdi er 1/{n + 1}.",
+            f"Den mindst mulige p-værdi er 1/{n + 1}. Kommunerne er ikke udvalgt ved lodtrækning, så p-værdien "
+            "er en rangering, der siger, hvor usædvanlig kommunen er, ikke en eksakt test. Usikkerhedsintervallet "
+            "er de forskelle, placebo-testen ikke kan afvise, under antagelse af at forskellen er den samme i alle "
+            "perioder efter start. Et konventionelt interval, der antager uafhængige perioder, er ikke gyldigt her "
+            "og vises ikke.",
             "Vi tjekker også, om kommunen allerede før starten udviklede sig anderledes end "
-            "sammenligningen (event study med test af perioderne før start), og vi gentager beregningen "
-            "med falske startdatoer før den rigtige (placebo i tid).",
+            "sammenligningen (event study med en samlet test af perioderne før start og en test for lineær "
+            "trend, begge mod placebo-kommunerne), og vi gentager beregningen med falske startdatoer før den "
+            "rigtige (placebo i tid). Som robusthedstjek beregnes forskellen også med syntetisk kontrolgruppe "
+            "(Abadie, Diamond & Hainmueller 2010), med og uden tilpasning til kommunens eget niveau, og med "
+            "syntetisk forskel-i-forskelle (Arkhangelsky m.fl. 2021), hver med samme placebo-test.",
         ]
     return [
         "The method is difference-in-differences: we compare the change in the kommune from before to "
@@ -229,10 +367,17 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
         "Webb 2017). We therefore use placebo tests: the same calculation is repeated for each of the "
         f"{n} other kommuner as if they had started an initiative at the same time, and we see how "
         f"unusual {ev.kommune.name} is. Kommuner are compared on {stat}, because small kommuner "
-        f"fluctuate far more than large ones (Ferman & Pinto 2019). The smallest possible p-value is 1/{n + 1}.",
+        f"fluctuate far more than large ones (Ferman & Pinto 2019). The smallest possible p-value is 1/{n + 1}. "
+        "The kommuner were not chosen at random, so the p-value is a rank that says how unusual the kommune is, "
+        "not an exact test. The uncertainty interval holds the differences the placebo test cannot reject, "
+        "assuming the difference is the same in every period after the start. A conventional interval, which "
+        "assumes independent periods, is not valid here and is not shown.",
         "We also check whether the kommune already moved differently before the start (event study with a "
-        "test of the pre-periods), and repeat the calculation with fake start dates before the real one "
-        "(placebo in time).",
+        "joint test of the pre-periods and a test of a linear trend, both against the placebo kommuner), and "
+        "repeat the calculation with fake start dates before the real one (placebo in time). As robustness "
+        "checks the difference is also estimated with a synthetic control (Abadie, Diamond & Hainmueller 2010), "
+        "in levels and de-meaned, and with synthetic difference-in-differences (Arkhangelsky et al. 2021), each "
+        "with the same placebo test.",
     ]
 
 
@@ -255,7 +400,7 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
         items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
-    named = {k.code for k in ev.design.comparison} if isinstance(ev.design.comparison, tuple) else set()
+    named = set(ev.design.comparison) if isinstance(ev.design.comparison, tuple) else set()
     # the named comparison kommune cannot be its own placebo; that needs no sentence
     unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing and c not in named]
     if unexplained:
@@ -307,15 +452,16 @@ def synthetic_paragraph(ev: Evaluation, language: str = "da") -> str:
     unit = ev.unit_in(language)
     unique = sc.pre_rmspe > 1e-6
     if da:
-        text = (f"Robusthedstjek med syntetisk kontrolgruppe: En vægtet blanding af andre kommuner, især {donors}, "
-                f"fulgte {ev.kommune.name} før starten. Efter starten lå {ev.kommune.name} i gennemsnit {ours} {unit} "
-                f"fra blandingen (hovedberegningen: {main}). Tjekket har ingen egen usikkerhedsberegning.")
+        text = (f"Figur 4 viser den syntetiske kontrolgruppe på afvigelser fra eget gennemsnit: En vægtet blanding "
+                f"af andre kommuner, især {donors}, fulgte {ev.kommune.name} før starten, når hver kommunes niveau "
+                f"trækkes fra. Efter starten lå {ev.kommune.name} i gennemsnit {ours} {unit} fra blandingen "
+                f"(hovedberegningen: {main}).")
         if not unique:
             text += " Før-perioden er så kort, at mange blandinger passer lige godt; vægtene er derfor ikke entydige."
         return text
-    text = (f"Robustness check with a synthetic control: a weighted mix of other kommuner, mainly {donors}, tracked "
-            f"{ev.kommune.name} before the start. After the start {ev.kommune.name} was on average {ours} {unit} from "
-            f"the mix (main result: {main}). The check has no uncertainty calculation of its own.")
+    text = (f"Figure 4 shows the de-meaned synthetic control: a weighted mix of other kommuner, mainly {donors}, "
+            f"tracked {ev.kommune.name} before the start once each kommune's own level is taken out. After the start "
+            f"{ev.kommune.name} was on average {ours} {unit} from the mix (main result: {main}).")
     if not unique:
         text += " The pre-period is so short that many mixes fit equally well, so the weights are not unique."
     return text

@@ -108,7 +108,18 @@ def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
     wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
     wide = wide.reindex(columns=pd.PeriodIndex(periods))
     national = wide.loc[NATIONAL_CODE] if NATIONAL_CODE in wide.index else None
-    values = wide.reindex([k.code for k in all_kommuner()])
+    codes = [k.code for k in all_kommuner()]
+    # DST tables also carry regions and other areas (numeric codes such as 084): those are left out;
+    # ids that are not DST area codes at all (US states, names) mean the frame is not a kommune table
+    unknown = sorted(c for c in set(wide.index) - set(codes) - {NATIONAL_CODE} if not str(c).isdigit())
+    if unknown or not set(wide.index) & set(codes):
+        unknown = unknown or sorted(set(wide.index))
+        from evaltools.core.panel import PanelError
+
+        shown = ", ".join(unknown[:5]) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
+        raise PanelError(f"{outcome.id}: ids that are not kommune codes: {shown}; for other units "
+                         "(states, regions, jobcentres) use evaltools.Panel.from_frame and evaluate_panel")
+    values = wide.reindex(codes)
     return Panel(outcome=outcome, values=values, national=national, source=source)
 
 

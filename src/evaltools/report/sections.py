@@ -36,6 +36,8 @@ from evaltools.text import (
     caveats,
     claim_box,
     comparison_detail,
+    estimator_rows,
+    estimators_sentence,
     headline,
     method_paragraphs,
     per_period,
@@ -203,7 +205,6 @@ class Report:
             for name, m in ((ev.kommune.name, ev.treated_means), (ev.comparison_name(lang).capitalize(), ev.comparison_means))
         ]
         lo, hi = ev.conf_int()
-        clo, chi = ev.conf_int_classical()
         unit = ev.unit_in(lang)
         results = [
             (L["estimate"], headline(ev, lang)),
@@ -211,7 +212,7 @@ class Report:
             (L["p_placebo"], fmt_p(ev.p_value, lang)),
             (L["rank"].format(n=ev.placebo.n_placebos + 1), str(ev.placebo.rank)),
             (L["pretrend"], fmt_p(ev.events.pretrend_p, lang)),
-            (L["classical"], fmt_interval(clo, chi, lang, unit)),
+            (L["pretrend_linear"], fmt_p(ev.linear_trend.p_value, lang)),
         ]
         if ev.effect_in_units is not None:
             equivalent = "Svarer til" if lang == "da" else "Equivalent"
@@ -242,9 +243,13 @@ class Report:
         if synth_text:
             synth_fig = figure_html(plot_synthetic(ev, language=lang), alt_synthetic(ev, 4, lang),
                                     L["fig_synthetic"].format(kommune=ev.kommune.name))
+        estimators = estimator_rows(ev, lang)
+        agreement = estimators_sentence(ev, lang)
         html = self._render("robustness", paragraphs=paragraphs, event_figure=es_fig, placebo_figure=pl_fig,
-                            synthetic_text=synth_text, synthetic_figure=synth_fig)
-        return Section("robustness", html, "\n".join(paragraphs))
+                            synthetic_text=synth_text, synthetic_figure=synth_fig, estimators=estimators,
+                            agreement=agreement, fit_unit=("procent" if lang == "da" else "per cent")
+                            if ev.design.scale == "log" else ev.unit_in(lang))
+        return Section("robustness", html, "\n".join(paragraphs + [agreement]))
 
     def method(self) -> Section:
         ev, lang = self.evaluation, self.language

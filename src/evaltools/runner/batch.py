@@ -13,14 +13,14 @@ from evaltools.errors import InputError
 from evaltools.hashing import code_hash, data_hash, file_hash, params_hash
 from evaltools.kommuner import get_kommune
 from evaltools.runner.executors import JobSpec, get_executor
+from evaltools.results import CLAIM_COLUMNS, RESULT_COLUMNS
 from evaltools.runner.io import atomic_write_bytes
 from evaltools.runner.jobs import Job, plan_jobs
 from evaltools.runner.ledger import Ledger
 from evaltools.runner.parameterize import notebook_parameters
 from evaltools.runner.run import find_notebook, output_paths
 
-RESULT_KEYS = ["outcome", "estimate", "unit", "conf_low", "conf_high", "p_value_placebo", "placebo_rank",
-               "pretrend_warning", "early_divergence", "claim", "claim_value", "claim_measure"]
+RESULT_KEYS = [*[c for c in RESULT_COLUMNS if c not in ("kommune", "kode")], *CLAIM_COLUMNS]
 
 
 @dataclass

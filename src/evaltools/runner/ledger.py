@@ -7,12 +7,12 @@ import io
 import json
 from pathlib import Path
 
+from evaltools.results import CLAIM_COLUMNS, RESULT_COLUMNS
 from evaltools.runner.io import atomic_write_text
 
 COLUMNS = [
     "name", "kommune", "kode", "seed", "params_file", "status", "run", "error", "cell",
-    "outcome", "estimate", "unit", "conf_low", "conf_high", "p_value_placebo", "placebo_rank",
-    "pretrend_warning", "early_divergence", "claim", "claim_value", "claim_measure", "pdf", "seconds",
+    *[c for c in RESULT_COLUMNS if c not in ("kommune", "kode")], *CLAIM_COLUMNS, "pdf", "seconds",
     "params_hash", "data_hash", "code_hash", "notebook_hash", "finished_at",
 ]
 
