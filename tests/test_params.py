@@ -168,5 +168,5 @@ def test_duplicates_in_a_comparison_list_are_removed():
 
     ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3",
                   comparison=["Roskilde", "roskilde", 265, "Roskilde Kommune", "Køge"])
-    assert [k.name for k in ev.design.comparison] == ["Roskilde", "Køge"]
+    assert ev.design.comparison == ("265", "259")  # unit ids in the core: Roskilde, Køge
     assert ev.comparison_name() == "Roskilde og Køge"
