@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from evaltools import __version__
-from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EvaltoolsError, exit_code
+from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EvaltoolsError, exit_code
 
 
 def _err(message: str, code: int) -> int:
@@ -15,7 +16,17 @@ def _err(message: str, code: int) -> int:
     return code
 
 
+def _signal_name(exc: KeyboardInterrupt) -> str:
+    """' (SIGTERM)' when a signal other than Ctrl-C stopped us."""
+    signum = getattr(exc, "signum", None)
+    return f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else ""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from evaltools.runner.io import check_output_folder
+
+    check_output_folder(args.out)  # first: a read-only or mistyped --out is one line, before any computing
+
     from evaltools.params import ParamsError
     from evaltools.runner.parameterize import UndeclaredParameterError
     from evaltools.runner.run import NotebookFailedError, ReportExistsError, run_report
@@ -27,8 +38,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _err(str(exc), EXIT_BAD_INPUT)
     except NotebookFailedError as exc:
         return _err(str(exc), EXIT_FAILED)
-    except KeyboardInterrupt:
-        return _err("interrupted; no report was written", 130)
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
     if result.replaced:
         print("replaced the existing report (--force)", file=sys.stderr)
     for fmt, path in result.outputs.items():
@@ -39,6 +50,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    from evaltools.runner.io import check_output_folder
+
+    check_output_folder(args.out)  # first: a read-only or mistyped --out is one line, before any computing
+
     from evaltools.kommuner import UnknownKommuneError
     from evaltools.runner.batch import run_batch
     from evaltools.runner.parameterize import UndeclaredParameterError
@@ -51,8 +66,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            progress=not args.no_progress)
     except (UnknownKommuneError, UndeclaredParameterError, FileNotFoundError, ValueError) as exc:
         return _err(str(exc), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        return _err("interrupted; finished reports and the ledger are kept, run again to resume", 130)
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger, "
+                    "run again to resume", EXIT_INTERRUPTED)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)
     print(f"{built} built, {reused} unchanged (skipped), {failed} failed in {result.seconds:.1f} s", file=sys.stderr)
     if failed:
@@ -269,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EvaltoolsError as exc:  # anything else is a bug and keeps its traceback
         return _err(str(exc), exit_code(exc))
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}", EXIT_INTERRUPTED)
     except BrokenPipeError:  # output piped into `head` and friends
         import os
 

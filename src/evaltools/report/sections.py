@@ -26,7 +26,7 @@ from evaltools.figures import (
     plot_trends,
 )
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
-from evaltools.hashing import code_hash, data_hash, params_hash
+from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.metadata import METADATA_KEY
@@ -142,8 +142,9 @@ class Report:
         ev = self.evaluation
         credit = ev.panel.source["credit"] if self.language == "da" else "Source: Statistics Denmark"
         words = ("parametre", "data", "kode") if self.language == "da" else ("params", "data", "code")
+        data = panel_hash(ev.panel)  # the data this report used, whatever its origin
         footer = (f"{credit}, {ev.outcome.table} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
-                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
+                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data} · {words[2]} {code_hash()}")
         return {
             "title": self.title,
             "author": self.author or "evaltools",
@@ -152,7 +153,7 @@ class Report:
             "keywords": ["evaluering", ev.kommune.name, ev.outcome.table, "forskel-i-forskelle"],
             "footer": footer,
             "date": self.date.isoformat(),
-            "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
+            "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
             # the numbers, so a batch ledger records exactly what this report shows
             "results": {
                 **{k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},
