@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaltools.runner.jobs import Job
+from evaltools.runner.processes import kill_tree
 
 _local = threading.local()
 
@@ -76,23 +77,6 @@ def execute_job(spec: JobSpec) -> dict:
         return {"status": "failed", "error": exc.error, "cell": cell}
     except Exception as exc:  # one report's failure must not stop the batch
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "cell": None}
-
-
-def kill_tree(pid: int, include_self: bool = True) -> None:
-    """SIGKILL ``pid``'s descendants (its Jupyter kernels run in sessions of their own) and, optionally, ``pid``."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = proc.children(recursive=True) + ([proc] if include_self else [])
-    except psutil.Error:
-        return
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=5)
 
 
 def _stop_worker(signum: int) -> None:

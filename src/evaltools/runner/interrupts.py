@@ -35,6 +35,7 @@ class _State:
     held: int | None = None  # a signal that arrived inside deferred()
     depth = 0  # nesting of deferred()
     on_signal: Callable[[int], None] = staticmethod(_raise)
+    dispositions: dict | None = None  # signal -> our handler (or SIG_IGN) while we handle them
 
 
 _state = _State()
@@ -64,24 +65,66 @@ def handle_interrupts(on_signal: Callable[[int], None] = _raise, ignore_sigint: 
         yield
         return
     previous = {s: signal.getsignal(s) for s in SIGNALS}
-    saved = (_state.received, _state.held, _state.on_signal)
+    saved = (_state.received, _state.held, _state.on_signal, _state.dispositions)
     _state.received = _state.held = None
     _state.on_signal = on_signal
-    for s in SIGNALS:
-        signal.signal(s, signal.SIG_IGN if (s == signal.SIGINT and ignore_sigint) else _handler)
+    _install({s: signal.SIG_IGN if (s == signal.SIGINT and ignore_sigint) else _handler for s in SIGNALS})
     try:
         yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-        _state.received, _state.held, _state.on_signal = saved
+        _state.received, _state.held, _state.on_signal, _state.dispositions = saved
+
+
+def _install(dispositions: dict) -> None:
+    _state.dispositions = dispositions
+    for s, h in dispositions.items():
+        signal.signal(s, h)
 
 
 def install_worker_handlers(on_signal: Callable[[int], None]) -> None:
     """For a worker process's whole life: ignore SIGINT, call ``on_signal`` on SIGTERM."""
     _state.on_signal = on_signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _handler)
+    _install({signal.SIGINT: signal.SIG_IGN, signal.SIGTERM: _handler})
+
+
+@contextmanager
+def keep_handlers() -> Iterator[None]:
+    """Run an event-loop library (nbclient, under papermill and our warm engine) without letting it
+    take SIGINT/SIGTERM from us.
+
+    nbclient adds asyncio signal handlers that shut the kernel down and let the run carry on
+    (the report then fails as a dead kernel, not as an interrupt), and removing them leaves the
+    default handlers behind, so a later Ctrl-C would bypass us. Inside this block asyncio refuses
+    signal handlers for these two signals (nbclient accepts that), and ours are put back after.
+    """
+    if _state.dispositions is None or not _main_thread():
+        yield
+        return
+    from asyncio import unix_events
+
+    loop_class = unix_events._UnixSelectorEventLoop
+    add, remove = loop_class.add_signal_handler, loop_class.remove_signal_handler
+
+    def refuse_add(self, sig, callback, *args):
+        if sig in SIGNALS:
+            raise RuntimeError("evaltools handles SIGINT and SIGTERM itself")
+        return add(self, sig, callback, *args)
+
+    def refuse_remove(self, sig):
+        if sig in SIGNALS:
+            raise RuntimeError("evaltools handles SIGINT and SIGTERM itself")
+        return remove(self, sig)
+
+    loop_class.add_signal_handler, loop_class.remove_signal_handler = refuse_add, refuse_remove
+    try:
+        yield
+    finally:
+        loop_class.add_signal_handler, loop_class.remove_signal_handler = add, remove
+        for s, h in (_state.dispositions or {}).items():
+            if signal.getsignal(s) is not h:
+                signal.signal(s, h)
 
 
 def interrupted() -> int | None:

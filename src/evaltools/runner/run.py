@@ -14,7 +14,7 @@ from evaltools.errors import RunError
 from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
-from evaltools.runner import interrupts
+from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
 from evaltools.runner.outputs import get_backend
 from evaltools.runner.parameterize import notebook_parameters
@@ -110,7 +110,8 @@ def render_report(
     # The kernel works in its own scratch folder: parallel runs never share intermediate files.
     with tempfile.TemporaryDirectory(prefix="evaltools-run-") as scratch:
         try:
-            nb = engine.execute(nb_path, parameters, cwd=Path(scratch))
+            with interrupts.keep_handlers():  # nbclient would take Ctrl-C over and carry on
+                nb = engine.execute(nb_path, parameters, cwd=Path(scratch))
         except Exception as exc:
             interrupts.check()  # a cell cut short by our interrupt is an interrupt, not a broken report
             if type(exc).__name__ in ("PapermillExecutionError", "CellExecutionError", "DeadKernelError", "CellTimeoutError"):
@@ -150,8 +151,12 @@ def run_report(
     check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
     with interrupts.handle_interrupts():
         eng = get_engine(engine)
+        before = processes.children()
         try:
             metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
+        except KeyboardInterrupt:
+            processes.kill(processes.children() - before)  # the kernel this run started
+            raise
         finally:
             eng.close()
         atomic_write_files(rendered)
