@@ -139,8 +139,12 @@ def check() -> None:
 
 
 @contextmanager
-def deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM until the block is done (then act on it): for steps that must not be cut."""
+def deferred(act: bool = True) -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block is done, then act on it: for steps that must not be cut.
+
+    With ``act=False`` a signal held here is not acted on when the block ends (it stays known to
+    :func:`interrupted`): for the last step of a run, after which there is nothing left to stop.
+    """
     _state.depth += 1
     try:
         yield
@@ -148,4 +152,5 @@ def deferred() -> Iterator[None]:
         _state.depth -= 1
         if _state.depth == 0 and _state.held is not None:
             signum, _state.held = _state.held, None
-            _state.on_signal(signum)
+            if act:
+                _state.on_signal(signum)

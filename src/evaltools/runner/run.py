@@ -159,5 +159,8 @@ def run_report(
             raise
         finally:
             eng.close()
-        atomic_write_files(rendered)
+        # the last step: a signal while the files are renamed comes too late to stop anything, and
+        # the report it leaves is complete, so it is reported as written
+        with interrupts.deferred(act=False):
+            atomic_write_files(rendered)
     return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata)
