@@ -22,11 +22,28 @@ def _signal_name(exc: KeyboardInterrupt) -> str:
     return f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else ""
 
 
+def _in_out_folder(command):
+    """Check ``--out`` before anything else (a read-only or mistyped folder is one line, at once);
+    a folder made for a command that then fails is removed again if it stayed empty."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        from evaltools.runner.io import check_output_folder, missing_folders, remove_empty
+
+        made = missing_folders(args.out)
+        check_output_folder(args.out)
+        code = 1
+        try:
+            code = command(args)
+            return code
+        finally:
+            if code != 0:
+                remove_empty(made)
+
+    return wrapped
+
+
+@_in_out_folder
 def cmd_run(args: argparse.Namespace) -> int:
-    from evaltools.runner.io import check_output_folder
-
-    check_output_folder(args.out)  # first: a read-only or mistyped --out is one line, before any computing
-
     from evaltools.params import ParamsError
     from evaltools.runner.parameterize import UndeclaredParameterError
     from evaltools.runner.run import NotebookFailedError, ReportExistsError, run_report
@@ -49,11 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+@_in_out_folder
 def cmd_batch(args: argparse.Namespace) -> int:
-    from evaltools.runner.io import check_output_folder
-
-    check_output_folder(args.out)  # first: a read-only or mistyped --out is one line, before any computing
-
     from evaltools.kommuner import UnknownKommuneError
     from evaltools.runner.batch import run_batch
     from evaltools.runner.parameterize import UndeclaredParameterError

@@ -13,7 +13,7 @@ from evaltools.hashing import code_hash, file_hash, panel_hash, params_hash
 from evaltools.kommuner import get_kommune
 from evaltools.runner import interrupts
 from evaltools.runner.executors import JobSpec, get_executor
-from evaltools.runner.io import atomic_write_bytes, check_output_folder
+from evaltools.runner.io import atomic_write_bytes, check_output_folder, missing_folders, remove_empty
 from evaltools.runner.lock import batch_lock
 from evaltools.runner.jobs import Job, plan_jobs
 from evaltools.runner.ledger import Ledger
@@ -87,19 +87,24 @@ def run_batch(
     :class:`~evaltools.runner.interrupts.Interrupted` is raised.
     """
     started = time.perf_counter()
-    jobs = plan_jobs(targets, kommuner)
-    if not jobs:
-        raise FileNotFoundError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
     folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
-    nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
-    runnable = [j for j in jobs if j.error is None]
-    if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
-        notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
-    executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
-    check_output_folder(folder)
-    with interrupts.handle_interrupts(), batch_lock(folder):
-        result = _run_locked(jobs, folder, nb_path, executor_obj, force=force, engine=engine, formats=formats,
-                             progress=progress, language=language)
+    made = missing_folders(folder)
+    check_output_folder(folder)  # first: a folder we cannot use, or one another batch holds, costs nothing
+    try:
+        with interrupts.handle_interrupts(), batch_lock(folder):
+            jobs = plan_jobs(targets, kommuner)
+            if not jobs:
+                raise FileNotFoundError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
+            nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
+            runnable = [j for j in jobs if j.error is None]
+            if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
+                notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
+            executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
+            result = _run_locked(jobs, folder, nb_path, executor_obj, force=force, engine=engine,
+                                 formats=formats, progress=progress, language=language)
+    except BaseException:
+        remove_empty(made)  # a batch refused at planning leaves no empty folders behind
+        raise
     result.seconds = time.perf_counter() - started
     return result
 

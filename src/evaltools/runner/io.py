@@ -104,3 +104,22 @@ def check_output_folder(folder: Path) -> Path:
     except OSError as exc:
         raise OutputFolderError(f"output folder {folder} is not writable: {exc.strerror}; choose another --out") from None
     return folder
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    out = []
+    for path in [Path(folder), *Path(folder).parents]:
+        if path.exists():
+            break
+        out.append(path)
+    return out
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove these folders (deepest first) where they are empty; never anything with content."""
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            return
