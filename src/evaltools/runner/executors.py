@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaltools.runner.jobs import Job
-from evaltools.runner.processes import kill_tree
+from evaltools.runner.processes import alive, kill_tree
 
 _local = threading.local()
 
@@ -118,19 +118,6 @@ def _worker_init() -> None:
         _stop_worker(signal.SIGTERM)
 
 
-def _alive(pids: list[int]) -> list[int]:
-    import psutil
-
-    alive = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                alive.append(pid)
-        except psutil.Error:
-            pass
-    return alive
-
-
 def stop_workers(pids: list[int], grace: float = 10.0) -> None:
     """Ask workers to stop (SIGTERM), wait up to ``grace`` seconds, then kill what is left with its kernels."""
     for pid in pids:
@@ -139,9 +126,9 @@ def stop_workers(pids: list[int], grace: float = 10.0) -> None:
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + grace
-    while _alive(pids) and time.monotonic() < deadline:
+    while alive(pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for pid in _alive(pids):
+    for pid in alive(pids):
         kill_tree(pid)
 
 

@@ -15,6 +15,20 @@ def children(pid: int | None = None) -> set[int]:
         return set()
 
 
+def alive(pids) -> list[int]:
+    """Those of ``pids`` still running (a zombie, dead but not yet reaped by its parent, is not)."""
+    import psutil
+
+    out = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.Error:
+            pass
+    return out
+
+
 def kill(pids) -> None:
     """SIGKILL these processes and wait (briefly) until they are gone."""
     import psutil
