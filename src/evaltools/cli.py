@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from evaltools import __version__
-from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EvaltoolsError, InputError, exit_code
+from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EvaltoolsError, InputError, exit_code
 
 
 def _err(message: str, code: int) -> int:
@@ -15,14 +16,41 @@ def _err(message: str, code: int) -> int:
     return code
 
 
+def _signal_name(exc: KeyboardInterrupt) -> str:
+    """' (SIGTERM)' when a signal other than Ctrl-C stopped us."""
+    signum = getattr(exc, "signum", None)
+    return f" ({signal.Signals(signum).name})" if signum not in (None, signal.SIGINT) else ""
+
+
+def _in_out_folder(command):
+    """Check ``--out`` before anything else (a read-only or mistyped folder is one line, at once);
+    a folder made for a command that then fails is removed again if it stayed empty."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        from evaltools.runner.io import check_output_folder, missing_folders, remove_empty
+
+        made = missing_folders(args.out)
+        check_output_folder(args.out)
+        code = 1
+        try:
+            code = command(args)
+            return code
+        finally:
+            if code != 0:
+                remove_empty(made)
+
+    return wrapped
+
+
+@_in_out_folder
 def cmd_run(args: argparse.Namespace) -> int:
     from evaltools.runner.run import run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:  # evaltools errors are printed by main()
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
-    except KeyboardInterrupt:
-        return _err("interrupted; no report was written", 130)
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
     if result.replaced:
         print("replaced the existing report (--force)", file=sys.stderr)
     for fmt, path in result.outputs.items():
@@ -32,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+@_in_out_folder
 def cmd_batch(args: argparse.Namespace) -> int:
     from evaltools.runner.batch import run_batch
 
@@ -41,8 +70,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            notebook=args.notebook, force=args.force, workers=args.workers,
                            executor=args.executor, scheduler=args.scheduler, formats=formats,
                            progress=not args.no_progress)
-    except KeyboardInterrupt:
-        return _err("interrupted; finished reports and the ledger are kept, run again to resume", 130)
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger, "
+                    "run again to resume", EXIT_INTERRUPTED)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)
     print(f"{built} built, {reused} unchanged (skipped), {failed} failed in {result.seconds:.1f} s", file=sys.stderr)
     if failed:
@@ -253,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EvaltoolsError as exc:  # anything else is a bug and keeps its traceback
         return _err(str(exc), exit_code(exc))
+    except KeyboardInterrupt as exc:
+        return _err(f"interrupted{_signal_name(exc)}", EXIT_INTERRUPTED)
     except BrokenPipeError:  # output piped into `head` and friends
         import os
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 LENGTH = 12
@@ -21,10 +20,15 @@ def params_hash(params: dict) -> str:
     return _digest(text.encode("utf-8"))
 
 
-@lru_cache(maxsize=1)
-def data_hash() -> str:
-    """Hash of the embedded data snapshot."""
-    return _digest((resources.files("evaltools.data.snapshot") / "dst_snapshot.csv.gz").read_bytes())
+def panel_hash(panel) -> str:
+    """Hash of the data one report uses: the outcome's panel (every kommune and period, and the
+    national series), whatever its origin (embedded, fetched or imported). Changed numbers under
+    the same outcome name give another hash; the same numbers give the same hash."""
+    h = hashlib.sha256(panel.outcome.id.encode("utf-8"))
+    h.update(panel.values.to_csv(float_format="%.17g").encode("utf-8"))
+    if panel.national is not None:
+        h.update(panel.national.to_csv(float_format="%.17g").encode("utf-8"))
+    return h.hexdigest()[:LENGTH]
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaltools.runner.io import atomic_write_bytes, atomic_write_text
+from evaltools.runner.io import atomic_write_files
 
 
 def cache_dir() -> Path:
@@ -28,10 +28,9 @@ def store(frame: pd.DataFrame, meta: dict, key: str) -> Path:
     """Write ``<key>.parquet`` and ``<key>.json`` (table, query, fetched_at, outcome, ...) atomically."""
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    buf = frame.to_parquet(index=False)
-    path = atomic_write_bytes(folder / f"{key}.parquet", buf)
-    atomic_write_text(folder / f"{key}.json", json.dumps({**meta, "key": key, "rows": len(frame)},
-                                                        indent=1, ensure_ascii=False, default=str) + "\n")
+    path = folder / f"{key}.parquet"
+    sidecar = json.dumps({**meta, "key": key, "rows": len(frame)}, indent=1, ensure_ascii=False, default=str) + "\n"
+    atomic_write_files({path: frame.to_parquet(index=False), folder / f"{key}.json": sidecar.encode("utf-8")})
     return path
 
 

@@ -26,7 +26,7 @@ from evaltools.figures import (
     plot_trends,
 )
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
-from evaltools.hashing import code_hash, data_hash, params_hash
+from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.metadata import METADATA_KEY
@@ -145,8 +145,9 @@ class Report:
         ev = self.evaluation
         source = footer_line(ev.panel.source, ev.outcome, self.language)
         words = ("parametre", "data", "kode") if self.language == "da" else ("params", "data", "code")
+        data = panel_hash(ev.panel)  # the data this report used, whatever its origin
         footer = (f"{source} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
-                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
+                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data} · {words[2]} {code_hash()}")
         return {
             "title": self.title,
             "author": self.author or "evaltools",
@@ -156,7 +157,7 @@ class Report:
                          else ["evaluation", ev.kommune.name, ev.outcome.table, "difference-in-differences"]),
             "footer": footer,
             "date": self.date.isoformat(),
-            "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
+            "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
             # the numbers, so a batch ledger records exactly what this report shows
             "results": {
                 **{k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaltools.errors import InputError
-from evaltools.hashing import code_hash, data_hash, file_hash, params_hash
+from evaltools.hashing import code_hash, file_hash, panel_hash, params_hash
 from evaltools.kommuner import get_kommune
+from evaltools.runner import interrupts
 from evaltools.runner.executors import JobSpec, get_executor
 from evaltools.results import CLAIM_COLUMNS, RESULT_COLUMNS
-from evaltools.runner.io import atomic_write_bytes
+from evaltools.runner.io import atomic_write_bytes, check_output_folder, missing_folders, remove_empty
+from evaltools.runner.lock import batch_lock
 from evaltools.runner.jobs import Job, plan_jobs
 from evaltools.runner.ledger import Ledger
 from evaltools.runner.parameterize import notebook_parameters
@@ -79,27 +81,65 @@ def run_batch(
     progress: bool = True,
     language: str = "da",
 ) -> BatchResult:
-    """Build every report; failures are recorded with their cause and never stop the others."""
-    started = time.perf_counter()
-    jobs = plan_jobs(targets, kommuner)
-    if not jobs:
-        raise InputError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
-    folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
-    nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
-    runnable = [j for j in jobs if j.error is None]
-    if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
-        notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
-    executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
+    """Build every report; failures are recorded with their cause and never stop the others.
 
-    folder.mkdir(parents=True, exist_ok=True)
+    The output folder is checked and locked (one batch at a time) before any kernel starts. On
+    Ctrl-C or SIGTERM the workers are stopped, every report that finished is in the ledger, and
+    :class:`~evaltools.runner.interrupts.Interrupted` is raised.
+    """
+    started = time.perf_counter()
+    folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
+    made = missing_folders(folder)
+    check_output_folder(folder)  # first: a folder we cannot use, or one another batch holds, costs nothing
+    try:
+        with interrupts.handle_interrupts(), batch_lock(folder):
+            jobs = plan_jobs(targets, kommuner)
+            if not jobs:
+                raise InputError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
+            nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
+            runnable = [j for j in jobs if j.error is None]
+            if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
+                notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
+            executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
+            result = _run_locked(jobs, folder, nb_path, executor_obj, force=force, engine=engine,
+                                 formats=formats, progress=progress, language=language)
+    except BaseException:
+        remove_empty(made)  # a batch refused at planning leaves no empty folders behind
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _data_hashes(jobs: Sequence[Job]) -> dict[str, str | None]:
+    """Per outcome, the hash of the data its reports will use (None if it cannot be loaded: the
+    report then fails with the reason)."""
+    from evaltools.data import load_panel
+    from evaltools.errors import EvaltoolsError
+
+    out: dict[str, str | None] = {}
+    for job in jobs:
+        outcome = job.params.outcome if job.params is not None else None
+        if outcome is None or outcome in out:
+            continue
+        try:
+            out[outcome] = panel_hash(load_panel(outcome))
+        except (EvaltoolsError, LookupError, ValueError):
+            out[outcome] = None
+    return out
+
+
+def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, force: bool, engine: str,
+                formats: Sequence[str], progress: bool, language: str) -> BatchResult:
     ledger = Ledger(folder)
-    common = {"data_hash": data_hash(), "code_hash": code_hash(), "notebook_hash": file_hash(nb_path)}
+    common = {"code_hash": code_hash(), "notebook_hash": file_hash(nb_path)}
+    data = _data_hashes(jobs)
     result = BatchResult(folder)
     specs: list[JobSpec] = []
     rows: dict[str, dict] = {}
     now = lambda: dt.datetime.now().isoformat(timespec="seconds")  # noqa: E731
     for job in jobs:
-        hashes = {**common, "params_hash": params_hash(job.params.notebook_parameters()) if job.params else None}
+        hashes = {"data_hash": data.get(job.params.outcome) if job.params else None, **common,
+                  "params_hash": params_hash(job.params.notebook_parameters()) if job.params else None}
         row = _base_row(job, hashes)
         if job.error is not None:
             rows[job.name] = {**row, "status": "failed", "run": "", "error": job.error, "finished_at": now()}
@@ -132,7 +172,7 @@ def run_batch(
                     row = dict(rows[spec.job.name])
                     row["finished_at"] = now()
                     if outcome["status"] == "ok":
-                        row = {**_finished_row(row, outcome), "run": "built", "finished_at": row["finished_at"]}
+                        row = _built_row(row, outcome)
                     else:
                         row.update(status="failed", run="built", error=outcome["error"], cell=outcome.get("cell"))
                     counts[row["status"]] += 1
@@ -140,6 +180,10 @@ def run_batch(
                     ledger.record(row)
                     bar.update(1)
                     bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
+    except KeyboardInterrupt:
+        with interrupts.deferred():  # workers are stopped; record what they finished before they were
+            _record_finished(specs, rows, ledger)
+        raise
     finally:
         bar.close()
 
@@ -148,15 +192,38 @@ def run_batch(
     if ok_rows:
         from evaltools.report.overview import render_overview
 
-        title = folder.name
-        result.overview = atomic_write_bytes(folder / "overview.pdf", render_overview(ok_rows, title, language))
+        pdf = render_overview(ok_rows, folder.name, language)
+        interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
+        result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
     claim_rows = [r for r in ok_rows if r.get("claim")]
     if claim_rows:
         from evaltools.report.claims import render_claims_overview
 
-        result.claims = atomic_write_bytes(folder / "claims.pdf", render_claims_overview(claim_rows, language))
-    result.seconds = time.perf_counter() - started
+        pdf = render_claims_overview(claim_rows, language)
+        interrupts.check()
+        result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
     return result
+
+
+def _built_row(row: dict, outcome: dict) -> dict:
+    return {**_finished_row(row, outcome), "run": "built", "finished_at": row["finished_at"],
+            "data_hash": outcome["hashes"].get("data_hash", row.get("data_hash"))}
+
+
+def _record_finished(specs: list[JobSpec], rows: dict[str, dict], ledger: Ledger) -> None:
+    """After an interrupt: reports whose files and sidecar were all written count as finished."""
+    for spec in specs:
+        row = rows[spec.job.name]
+        if row.get("status"):
+            continue
+        done = _read_sidecar(spec.sidecar)
+        if done and all(Path(p).exists() for p in done.get("outputs", {}).values()) \
+                and {k: v for k, v in done.get("hashes", {}).items() if k != "data_hash"} \
+                == {k: v for k, v in spec.hashes.items() if k != "data_hash"}:
+            finished = dt.datetime.fromtimestamp(spec.sidecar.stat().st_mtime).isoformat(timespec="seconds")
+            rows[spec.job.name] = _built_row({**row, "finished_at": finished}, done)
+            ledger.record(rows[spec.job.name], save=False)
+    ledger.save()
 
 
 def _read_sidecar(path: Path) -> dict | None:

@@ -14,7 +14,9 @@ from typing import Protocol
 
 import nbformat
 
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # the kernel's start-up log is not the user's business
+# The kernel's own log is not the user's business: its start-up notes, and the tracebacks it logs
+# when an interrupted run closes its sockets mid-reply. A cell's error reaches us as the cell's error.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class Engine(Protocol):

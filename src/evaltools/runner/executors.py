@@ -1,14 +1,18 @@
 """Executors: where batch jobs run. ``local`` = worker processes here; ``dask`` = a Dask cluster.
 
 Both call the same ``execute_job``; each worker process keeps one warm engine (a kernel) for all
-the reports it builds.
+the reports it builds. Local workers ignore the terminal's Ctrl-C: the batch process stops them
+(SIGTERM), and a stopped worker removes its half-written files and kills its kernel first.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from evaltools.errors import InputError
 from evaltools.runner.jobs import Job
+from evaltools.runner.processes import alive, kill_tree
 
 _local = threading.local()
 
@@ -50,26 +55,82 @@ def _engine(name: str):
 
 def execute_job(spec: JobSpec) -> dict:
     """Build one report; never raises for a report's own failure (returns status and cause)."""
-    from evaltools.runner.run import NotebookFailedError, render_report
-
     import json
 
-    from evaltools.runner.io import atomic_write_text
+    from evaltools.runner.io import atomic_write_files
+    from evaltools.runner.run import NotebookFailedError, render_report
 
     job = spec.job
     try:
-        metadata, seconds = render_report(job.params, job.params_file, spec.targets, spec.notebook, _engine(spec.engine))
-        outcome = {"status": "ok", "metadata": metadata, "seconds": seconds, "hashes": spec.hashes,
+        metadata, seconds, files = render_report(job.params, job.params_file, spec.targets, spec.notebook,
+                                                 _engine(spec.engine))
+        # the hash of the data the report really used (its footer says the same); resume compares it
+        used = (metadata.get("hashes") or {}).get("data") or spec.hashes.get("data_hash")
+        outcome = {"status": "ok", "metadata": metadata, "seconds": seconds, "hashes": {**spec.hashes, "data_hash": used},
                    "outputs": {k: str(v) for k, v in spec.targets.items()}}
-        # written last: a report counts as finished (and resumable) only once its sidecar exists,
-        # even if the batch process itself was interrupted before recording it in the ledger
-        atomic_write_text(spec.sidecar, json.dumps(outcome, default=str, ensure_ascii=False))
+        # the sidecar goes with the outputs, renamed last: a report counts as finished (and
+        # resumable) only when all its files are there, even if the batch process was interrupted
+        files[spec.sidecar] = json.dumps(outcome, default=str, ensure_ascii=False).encode("utf-8")
+        atomic_write_files(files)
         return outcome
     except NotebookFailedError as exc:
         cell = f"{exc.cell} ({exc.line})" if exc.line else exc.cell
         return {"status": "failed", "error": exc.error, "cell": cell}
     except Exception as exc:  # one report's failure must not stop the batch
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "cell": None}
+
+
+def _stop_worker(signum: int) -> None:
+    """A worker told to stop (SIGTERM from its batch): drop half-written files, kill its kernel, exit now.
+
+    Never called while a report's files are being renamed (see interrupts.deferred), so a report
+    is on disk completely or not at all.
+    """
+    from evaltools.runner import io
+
+    for tmp in list(io.pending):
+        io.discard(tmp)
+    kill_tree(os.getpid(), include_self=False)
+    for engine in (getattr(_local, "engines", None) or {}).values():
+        km = getattr(engine, "_km", None)
+        if km is not None:  # the kernel is dead; its connection file would litter the Jupyter runtime folder
+            try:
+                km.cleanup_connection_file()
+            except Exception:
+                pass
+    os._exit(128 + signum)
+
+
+def _worker_init() -> None:
+    """Worker processes: out of the terminal's process group (Ctrl-C reaches the batch, which stops
+    us), SIGTERM stops us cleanly, and we get SIGTERM if the batch process dies."""
+    from evaltools.runner import interrupts
+
+    os.setpgrp()
+    interrupts.install_worker_handlers(_stop_worker)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() == 1:  # the batch died before we could ask to be told
+        _stop_worker(signal.SIGTERM)
+
+
+def stop_workers(pids: list[int], grace: float = 10.0) -> None:
+    """Ask workers to stop (SIGTERM), wait up to ``grace`` seconds, then kill what is left with its kernels."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in alive(pids):
+        kill_tree(pid)
 
 
 class LocalExecutor:
@@ -84,7 +145,7 @@ class LocalExecutor:
     def session(self) -> Iterator[Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]]:
         # spawn: workers start clean (no inherited threads or sockets), then stay warm
         ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init)
         try:
             def run(specs: list[JobSpec]):
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
@@ -92,7 +153,12 @@ class LocalExecutor:
                     yield futures[fut], _result(fut)
             yield run
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            from evaltools.runner import interrupts
+
+            with interrupts.deferred():  # a second Ctrl-C must not cut the clean-up short
+                pids = list(getattr(pool, "_processes", None) or {})
+                stop_workers(pids)
+                pool.shutdown(wait=False, cancel_futures=True)
             raise
         else:
             pool.shutdown(wait=True)

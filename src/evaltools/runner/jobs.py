@@ -6,8 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaltools.errors import InputError
 from evaltools.kommuner import UnknownKommuneError, all_kommuner, get_kommune
 from evaltools.params import ParamsError, ReportParams, check_against_data, load_params
+
+
+class BatchNameError(InputError, ValueError):
+    """Two params files would get the same report name in one batch."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,34 @@ class Job:
 
 
 def params_files(targets: Sequence[str | Path]) -> list[Path]:
-    files: list[Path] = []
+    """The params files in ``targets`` (files, or folders of *.yaml), each file once."""
+    files: dict[Path, Path] = {}
     for target in map(Path, targets):
-        if target.is_dir():
-            files += sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            files.append(target)
-    return files
+        found = sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()) \
+            if target.is_dir() else [target]
+        for path in found:
+            files.setdefault(path.resolve(), path)  # the same file given twice is built once
+    return list(files.values())
+
+
+def report_names(files: Sequence[Path]) -> dict[Path, str]:
+    """A report name per file, unique within the batch: the file's stem, or ``<folder>-<stem>``
+    when two files in different folders share a stem (a/same.yaml, b/same.yaml -> a-same, b-same).
+
+    Raises :class:`BatchNameError` naming both files when even that does not tell them apart.
+    """
+    stems: dict[str, list[Path]] = {}
+    for path in files:
+        stems.setdefault(path.stem, []).append(path)
+    names = {path: (path.stem if len(stems[path.stem]) == 1 else f"{path.resolve().parent.name}-{path.stem}")
+             for path in files}
+    seen: dict[str, Path] = {}
+    for path, name in names.items():
+        if name in seen:
+            raise BatchNameError(f"{seen[name]} and {path} would both become report '{name}'; "
+                                 "rename one of them or run them as separate batches")
+        seen[name] = path
+    return names
 
 
 def parse_kommuner(spec: str | None) -> list[str] | None:
@@ -46,21 +72,25 @@ def parse_kommuner(spec: str | None) -> list[str] | None:
         return None
     if spec.strip().lower() == "all":
         return [k.code for k in all_kommuner()]
-    return [get_kommune(s.strip()).code for s in spec.split(",") if s.strip()]
+    codes = [get_kommune(s.strip()).code for s in spec.split(",") if s.strip()]
+    return list(dict.fromkeys(codes))  # Lejre,350 is one report
 
 
 def plan_jobs(targets: Sequence[str | Path], kommuner: str | None = None) -> list[Job]:
     """Jobs for every params file (and, with ``kommuner``, every kommune); invalid ones carry their error."""
     codes = parse_kommuner(kommuner)
+    files = params_files(targets)
+    names = report_names(files)
     jobs: list[Job] = []
-    for path in params_files(targets):
+    for path in files:
+        base = names[path]
         try:
             params = load_params(path, check_data=codes is None)
         except ParamsError as exc:
-            jobs.append(Job(path.stem, path, None, error=str(exc)))
+            jobs.append(Job(base, path, None, error=str(exc)))
             continue
         if codes is None:
-            jobs.append(Job(path.stem, path, params))
+            jobs.append(Job(base, path, params))
             continue
         seed = get_kommune(params.kommune).code if _known(params.kommune) else None
         for code in codes:
@@ -68,12 +98,18 @@ def plan_jobs(targets: Sequence[str | Path], kommuner: str | None = None) -> lis
             # a published claim belongs to the params file's own kommune, not to the others
             update = {"kommune": k.name} if code == seed else {"kommune": k.name, "claim": None}
             variant = params.model_copy(update=update)
-            name = f"{path.stem}-{k.slug}"
+            name = f"{base}-{k.slug}"
             try:
                 check_against_data(variant, path)
                 jobs.append(Job(name, path, variant, seed=(code == seed)))
             except ParamsError as exc:
                 jobs.append(Job(name, path, variant, seed=(code == seed), error=str(exc)))
+    first: dict[str, Job] = {}
+    for job in jobs:  # e.g. a.yaml for kommune x-y and a-x.yaml for kommune y
+        if job.name in first:
+            raise BatchNameError(f"{first[job.name].params_file} and {job.params_file} would both become report "
+                                 f"'{job.name}'; rename one of them or run them as separate batches")
+        first[job.name] = job
     return jobs
 
 

@@ -14,7 +14,8 @@ from evaltools.errors import InputError, RunError
 from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
-from evaltools.runner.io import atomic_write_bytes
+from evaltools.runner import interrupts, processes
+from evaltools.runner.io import atomic_write_files, check_output_folder
 from evaltools.runner.outputs import get_backend
 from evaltools.runner.parameterize import notebook_parameters
 
@@ -98,22 +99,30 @@ def render_report(
     targets: dict[str, Path],
     nb_path: Path,
     engine: Engine,
-) -> tuple[dict, float]:
-    """Execute and render; write every target atomically only after all of them succeeded."""
+) -> tuple[dict, float, dict[Path, bytes]]:
+    """Execute and render in memory: (report metadata, seconds, {target path: bytes}). Writes nothing.
+
+    An interrupt at any point raises :class:`~evaltools.runner.interrupts.Interrupted`, also
+    when a library swallowed its KeyboardInterrupt (WeasyPrint does, while drawing a figure).
+    """
     started = time.perf_counter()
     parameters = notebook_parameters(params, nb_path, params_file)
     # The kernel works in its own scratch folder: parallel runs never share intermediate files.
     with tempfile.TemporaryDirectory(prefix="evaltools-run-") as scratch:
         try:
-            nb = engine.execute(nb_path, parameters, cwd=Path(scratch))
+            with interrupts.keep_handlers():  # nbclient would take Ctrl-C over and carry on
+                nb = engine.execute(nb_path, parameters, cwd=Path(scratch))
         except Exception as exc:
+            interrupts.check()  # a cell cut short by our interrupt is an interrupt, not a broken report
             if type(exc).__name__ in ("PapermillExecutionError", "CellExecutionError", "DeadKernelError", "CellTimeoutError"):
                 raise _failure(nb_path, exc) from None
             raise
-        rendered = {fmt: get_backend(fmt)[1](nb) for fmt in targets}
-    for fmt, data in rendered.items():
-        atomic_write_bytes(targets[fmt], data)
-    return report_metadata(nb), time.perf_counter() - started
+        interrupts.check()
+        rendered: dict[Path, bytes] = {}
+        for fmt, path in targets.items():
+            rendered[path] = get_backend(fmt)[1](nb)
+            interrupts.check()  # a figure drawn while the signal came is blank: never write that PDF
+    return report_metadata(nb), time.perf_counter() - started, rendered
 
 
 def run_report(
@@ -127,8 +136,9 @@ def run_report(
 ) -> RunResult:
     """Validate ``params_file``, run the notebook, and write the outputs under ``out_dir/<stem>/``.
 
-    Nothing is written unless the whole run succeeds; an existing report is only replaced with
-    ``force=True``.
+    Nothing is written unless the whole run succeeds (all outputs or none, also on Ctrl-C or
+    SIGTERM, which raise :class:`~evaltools.runner.interrupts.Interrupted`); an existing report
+    is only replaced with ``force=True``.
     """
     params_file, out_dir = Path(params_file), Path(out_dir)
     params = load_params(params_file)  # raises ParamsError before anything runs
@@ -138,9 +148,19 @@ def run_report(
     existing = [p for p in targets.values() if p.exists()]
     if existing and not force:
         raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
-    eng = get_engine(engine)
-    try:
-        metadata, seconds = render_report(params, params_file, targets, nb_path, eng)
-    finally:
-        eng.close()
+    check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
+    with interrupts.handle_interrupts():
+        eng = get_engine(engine)
+        before = processes.children()
+        try:
+            metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
+        except KeyboardInterrupt:
+            processes.kill(processes.children() - before)  # the kernel this run started
+            raise
+        finally:
+            eng.close()
+        # the last step: a signal while the files are renamed comes too late to stop anything, and
+        # the report it leaves is complete, so it is reported as written
+        with interrupts.deferred(act=False):
+            atomic_write_files(rendered)
     return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata)

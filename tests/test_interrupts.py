@@ -1,0 +1,188 @@
+"""Interrupts and changed data, as a user meets them (issue 10, findings 1, 2, 3, 5, 10)."""
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from pypdf import PdfReader
+
+from evaltools.runner.engines import ENGINES
+from evaltools.runner.run import run_report
+
+pytestmark = pytest.mark.slow
+
+EVALTOOLS = [sys.executable, "-m", "evaltools.cli"]
+
+
+@pytest.fixture(scope="module")
+def executed(root, tmp_path_factory):
+    """Lejre's notebook, executed once (real data); PDFs are then rendered from it."""
+    out = tmp_path_factory.mktemp("executed")
+    run_report(root / "params" / "lejre.yaml", out_dir=out, formats=("ipynb",))
+    return nbformat.read(out / "lejre" / "lejre.ipynb", as_version=4)
+
+
+class CannedEngine:
+    """An engine that returns an already executed notebook: the test is about what comes after."""
+
+    name = "canned"
+
+    def __init__(self, nb):
+        self.nb = nb
+
+    def execute(self, notebook, parameters, cwd):
+        return copy.deepcopy(self.nb)
+
+    def close(self):
+        pass
+
+
+def test_ctrl_c_while_a_figure_is_drawn_writes_no_pdf_and_the_rerun_builds_it(root, tmp_path, executed, monkeypatch):
+    """WeasyPrint catches BaseException around drawing an SVG: the KeyboardInterrupt became a blank
+    figure and the damaged PDF was written and reported as a success (finding 1)."""
+    from weasyprint.svg import SVG
+
+    monkeypatch.setitem(ENGINES, "canned", lambda: CannedEngine(executed))
+    real_draw, drawn = SVG.draw, []
+
+    def draw(self, *args, **kwargs):
+        drawn.append(1)
+        if len(drawn) == 1:  # Ctrl-C arrives while the first figure is being drawn
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_draw(self, *args, **kwargs)
+
+    monkeypatch.setattr(SVG, "draw", draw)
+    with pytest.raises(KeyboardInterrupt):
+        run_report(root / "params" / "lejre.yaml", out_dir=tmp_path, engine="canned")
+    assert drawn  # the interrupt really came inside WeasyPrint's drawing
+    assert not list(tmp_path.rglob("*.pdf")) and not list(tmp_path.rglob("*.ipynb"))
+    assert not list(tmp_path.rglob(".*.part"))
+
+    monkeypatch.setattr(SVG, "draw", real_draw)
+    result = run_report(root / "params" / "lejre.yaml", out_dir=tmp_path, engine="canned")  # no --force needed
+    page1 = PdfReader(str(result.pdf)).pages[0].extract_text()
+    assert "Lejre Kommune" in page1
+    assert f"data {result.metadata['hashes']['data']}" in page1  # the footer is there
+
+
+# -- batches: Ctrl-C from the terminal, SIGTERM from `kill` ----------------------------------------
+def _descendants(pid: int) -> dict[int, str]:
+    try:
+        return {c.pid: " ".join(c.cmdline()) for c in psutil.Process(pid).children(recursive=True)}
+    except psutil.Error:
+        return {}
+
+
+def _alive(pids) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.Error:
+            pass
+    return alive
+
+
+def _finished(folder: Path) -> set[str]:
+    return {p.parent.name for p in folder.glob("*/*.evaltools.json")}
+
+
+def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
+    """Start the batch, wait until one more report is finished, ``send`` the signal; check the aftermath."""
+    before = _finished(folder) if folder.exists() else set()
+    proc = subprocess.Popen([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
+                             "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + 400
+    while not (folder.exists() and _finished(folder) - before):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+        seen.update(_descendants(proc.pid))
+        time.sleep(0.1)
+    seen.update(_descendants(proc.pid))
+    assert any("ipykernel" in cmd for cmd in seen.values()), seen  # a worker and its kernel were running
+    send(proc)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.count("\n") == 1 and err.startswith("evaltools: error: interrupted"), err
+    time.sleep(0.5)
+    assert _alive(seen) == [], {pid: seen[pid] for pid in _alive(seen)}  # no worker, no kernel left
+    # the ledger lists exactly the finished reports; nothing half-written, no lock left
+    rows = json.loads((folder / "manifest.json").read_text())["reports"]
+    finished = _finished(folder)
+    assert {r["name"] for r in rows if r["status"] == "ok"} == finished
+    assert all(r["status"] == "ok" for r in rows)
+    assert {p.parent.name for p in folder.glob("*/*.pdf")} == finished
+    assert not list(folder.rglob(".*.part")) and not (folder / ".evaltools-batch.lock").exists()
+    for r in rows:
+        assert f"i {r['kommune']} Kommune" in PdfReader(r["pdf"]).pages[0].extract_text().replace("\n", " ")
+    return finished
+
+
+def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tmp_path):
+    """Ctrl-C in the terminal (SIGINT to the whole foreground group, workers included) and SIGTERM to
+    the batch alone: workers and kernels are stopped, the ledger lists what finished, resume works
+    (findings 1, 5, 10)."""
+    out = tmp_path / "out"
+    folder = out / "lejre-kommuner"
+    first = _interrupted_batch(root, out, folder, lambda p: os.killpg(p.pid, signal.SIGINT))
+    second = _interrupted_batch(root, out, folder, lambda p: p.send_signal(signal.SIGTERM))
+    assert first < second
+    proc = subprocess.run([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
+                           "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
+                          capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{3 - len(second)} built, {len(second)} unchanged (skipped), 0 failed" in proc.stderr
+
+
+# -- finding 2 and 3 in one batch: changed data under the same name; two files named same.yaml ---------
+def test_changed_data_rebuilds_and_same_named_files_give_two_reports(root, tmp_path, cache):
+    from evaltools import evaluate
+    from evaltools.data import load_panel
+    from evaltools.data.importer import import_table
+    from evaltools.hashing import panel_hash
+    from evaltools.runner.batch import run_batch
+    from test_runner_safety import PARAMS, _export
+
+    def import_qa(scale):
+        import_table(_export(tmp_path / "qa.csv", scale), name="qa", label="Kontanthjælp (egen)", unit="personer")
+        return panel_hash(load_panel("import:qa"))
+
+    for folder, kommune, outcome in (("a", "Lejre", "'import:qa'"), ("b", "Horsens", "kontanthjaelp_nettoledige")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.yaml").write_text(PARAMS.format(kommune=kommune, outcome=outcome), encoding="utf-8")
+    files = [tmp_path / "a" / "same.yaml", tmp_path / "b" / "same.yaml"]
+
+    def batch():
+        result = run_batch(files, out_dir=tmp_path / "out", notebook=root / "notebooks" / "evaluering.ipynb",
+                           workers=1, progress=False)
+        return result, {r["name"]: r for r in result.rows}
+
+    old_hash = import_qa(1.0)
+    first, rows = batch()
+    assert {n: (r["kommune"], r["status"]) for n, r in rows.items()} == {"a-same": ("Lejre", "ok"),
+                                                                        "b-same": ("Horsens", "ok")}
+    for r in rows.values():
+        assert f"i {r['kommune']} Kommune" in PdfReader(r["pdf"]).pages[0].extract_text().replace("\n", " ")
+    overview = PdfReader(str(first.overview)).pages[0].extract_text()
+    assert "Lejre" in overview and "Horsens" in overview
+    assert rows["a-same"]["data_hash"] == old_hash
+
+    new_hash = import_qa(1.3)  # re-imported under the same name: "replaces the earlier import:qa"
+    assert new_hash != old_hash
+    _, rows = batch()
+    assert (rows["a-same"]["run"], rows["b-same"]["run"]) == ("built", "reused")
+    assert rows["a-same"]["data_hash"] == new_hash
+    page1 = PdfReader(rows["a-same"]["pdf"]).pages[0].extract_text()
+    assert f"data {new_hash}" in page1 and old_hash not in page1
+    fresh = evaluate("Lejre", "import:qa", "2012K3", pre_start="2010K3", post_end="2013K2")
+    assert rows["a-same"]["estimate"] == pytest.approx(fresh.effect, rel=1e-12)
