@@ -210,8 +210,10 @@ def imported_outcome(outcome_id: str) -> Outcome:
 
     meta = next((m for m in entries() if m.get("outcome") == outcome_id), None)
     if meta is None:
-        raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name "
-                                  "(see `evaltools data list`; import with `evaltools data import`).")
+        from evaltools.jupyter import hint
+
+        see = hint("see `evaltools data list`; import with `evaltools data import`", "see evaltools.outcomes()")
+        raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name ({see}).")
     d = meta["describe"]
     return Outcome(id=outcome_id, table=d.get("table", "import"), label_da=d["label"], label_en=d["label"],
                    subject_da=d["label"], subject_en=d["label"], unit_da=d["unit"], unit_en=d["unit"],

@@ -99,7 +99,7 @@ class Report:
         kommune: str,
         outcome: str,
         start: str,
-        initiative: str,
+        initiative: str | None = None,
         pre_start: str | None = None,
         post_end: str | None = None,
         comparison="rest",
@@ -119,6 +119,7 @@ class Report:
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
+        initiative = initiative or LABELS[language]["default_initiative"]  # not one kommune's own text
         return cls(ev, initiative=initiative, committee=committee, date=date,
                    author=author or "evaltools", params=params, claim=dict(claim) if claim else None)
 
@@ -255,7 +256,7 @@ class Report:
         origin = (L["embedded"].format(date=src.get("snapshot_date", "")) if src.get("origin") == "embedded"
                   else src.get("origin", ""))
         data_rows = [
-            (L["source"], f"{src['publisher']}. {src['credit']}."),
+            (L["source"], src["publisher"]),  # the footer carries the credit line
             (L["table"], f"{ev.outcome.table}: {src['title']}"),
             (L["measure"], ev.outcome.source_note_da if lang == "da" else ev.outcome.source_note_en),
             (L["period_covered"], ev.panel.coverage(lang)),
