@@ -222,6 +222,9 @@ def test_own_figures_show_once_inline_as_svg_with_alt_text(evaluator):
     # the report's own figures are inside its HTML sections, not shown a second time
     report_cells = executed["plain"].cells[2:7]
     assert all(o.output_type == "execute_result" for c in report_cells for o in c.outputs)
+    # the headline is styled in JupyterLab too, where the report's CSS is not loaded
+    front = report_cells[0].outputs[0].data["text/html"]
+    assert '<span class="number" style="font-size: 20pt; font-weight: bold;' in front
 
 
 @pytest.mark.slow
