@@ -16,12 +16,13 @@ def _err(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from evaltools.params import ParamsError
+    from evaltools.params import ParamsError, load_params
     from evaltools.runner.parameterize import UndeclaredParameterError
     from evaltools.runner.run import NotebookFailedError, ReportExistsError, run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:
+        load_params(args.params)  # a mistake is the one line the user sees (cached: run_report reuses it)
         _say_notebook(args.params, args.notebook)
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
     except (ParamsError, UndeclaredParameterError, ReportExistsError, FileNotFoundError, ValueError) as exc:
@@ -60,7 +61,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_notebook(args: argparse.Namespace) -> int:
     from evaltools.project import report_notebook
 
-    path = report_notebook(args.params, args.out, notebook=args.notebook, force=args.force)
+    try:
+        path = report_notebook(args.params, args.out, notebook=args.notebook, force=args.force)
+    except FileNotFoundError as exc:  # --notebook that does not exist
+        return _err(str(exc), EXIT_BAD_INPUT)
     print(path)
     print(f"next: jupyter lab {path}", file=sys.stderr)
     return 0
