@@ -54,10 +54,12 @@ class RefuseFailedPreprocessor(Preprocessor):
                         f"cell {number} ({_first_line(cell)}) failed: {out.get('ename')}: {out.get('evalue')}; "
                         "fix it, run all cells and save, then export again")
             if cell.source.strip() and cell.get("execution_count") is None and not cell.get("outputs"):
-                unrun.append(f"{number} ({_first_line(cell)})")
+                unrun.append((number, _first_line(cell)))
         if unrun:
+            numbers = ", ".join(str(n) for n, _ in unrun)
+            which = f"cell {numbers} has" if len(unrun) == 1 else f"cells {numbers} have"
             raise NotebookNotExportableError(
-                f"cell {', '.join(unrun)} has not run; run all cells (Run → Run All Cells) and save, then export")
+                f"{which} not run (first: {unrun[0][1]}); run all cells (Run → Run All Cells) and save, then export")
         if not report_metadata(nb):
             raise NotebookNotExportableError(
                 "the report has no front page (report.front_page() has not run); run all cells and save, then export")
