@@ -132,8 +132,10 @@ def _idle(driver) -> bool:
 
 
 def test_evaluator_runs_adds_a_figure_and_exports_the_pdf_from_the_file_menu(lab, browser):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     folder, base, token = lab
     driver, downloads = browser
@@ -143,7 +145,17 @@ def test_evaluator_runs_adds_a_figure_and_exports_the_pdf_from_the_file_menu(lab
     _wait(driver, lambda d: "Idle" in d.find_element(By.CSS_SELECTOR, ".jp-StatusBar-Widget, #jp-main-statusbar").text
           or d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"), 60, "the kernel")
 
-    _menu(driver, "Run", "Run All Cells")
+    # Run All; under load the first click can land before the kernel session is wired up and run
+    # nothing, so try again until a prompt shows the cells queued or run
+    for _ in range(3):
+        _menu(driver, "Run", "Run All Cells")
+        try:
+            WebDriverWait(driver, 20, poll_frequency=0.25).until(
+                lambda d: any(p.text.strip() not in ("[ ]:", "")
+                              for p in d.find_elements(By.CSS_SELECTOR, ".jp-InputArea-prompt")))
+            break
+        except TimeoutException:
+            continue
     front = _wait(driver, lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output h1")
                                           if "Lejre Kommune" in e.text), None), 120, "the front page")
     assert front.text == "Evaluering: Målet om færre ledige unge (september 2012) i Lejre Kommune"
