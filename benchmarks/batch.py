@@ -40,7 +40,7 @@ def naive(out: Path, n: int) -> float:
         args = [str(BIN / "papermill"), str(ROOT / "notebooks" / "evaluering.ipynb"), str(nb), "--no-progress-bar",
                 "-y", yaml.safe_dump(values, allow_unicode=True)]  # -y: structured values (the claim) stay dicts
         subprocess.run(args, check=True, capture_output=True, env=env)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "evaltools_pdf", str(nb)], check=True,
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "Evaltools_PDF", str(nb)], check=True,
                        capture_output=True, env=env)
     return time.perf_counter() - started
 

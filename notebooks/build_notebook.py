@@ -1,4 +1,8 @@
-"""Regenerate notebooks/evaluering.ipynb (kept as code so its cells are reviewed like code)."""
+"""Regenerate the template notebook (kept as code so its cells are reviewed like code).
+
+It is written twice, byte for byte the same: into the package (src/evaltools/template/, what an
+installed evaltools and `evaltools new` use) and as this repository's notebooks/evaluering.ipynb.
+"""
 
 from pathlib import Path
 
@@ -7,16 +11,22 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 INTRO = """# Evaluering af en beskæftigelsesindsats
 
-Sæt parametrene i cellen nedenfor og kør hele notebooken (*Run → Run All Cells*).
-Gem som PDF til udvalget: *File → Save and Export Notebook As → evaltools PDF report*.
+Lav din egen kopi til hver rapport: `evaltools notebook params/<navn>.yaml` skriver
+`notebooks/<navn>.ipynb` med parametrene udfyldt. Ret kun skabelonen `evaluering.ipynb`,
+hvis alle rapporter skal ændres.
 
-Tekst, du skriver i nye markdown-celler, kommer med i rapporten. Denne celle gør ikke
-(den har tagget `remove-cell`). Alle beregninger sker i pakken `evaltools`."""
+Kør hele notebooken (*Run → Run All Cells*), gem, og gem PDF'en til udvalget med
+*File → Save and Export Notebook As → Evaltools_PDF* (ikke *PDF*: den kræver LaTeX og Pandoc).
+En notebook med en fejl eller celler, der ikke er kørt, bliver ikke til en PDF.
 
-PARAMETERS = '''kommune = "Lejre"  # navn, kode (350) eller slug (lyngby-taarbaek)
-outcome = "kontanthjaelp_nettoledige"  # se: evaltools outcomes
+Tekst, du skriver i nye markdown-celler, kommer med i rapporten. Det gør dine egne figurer
+også (matplotlib/seaborn, som vektorgrafik): giv dem en titel eller en alt-tekst med
+`evaltools.figure(fig, alt="...")`. Denne celle kommer ikke med (den har tagget `remove-cell`)."""
+
+PARAMETERS = '''kommune = "Lejre"  # navn, kode (350) eller slug (lyngby-taarbaek); se evaltools.kommuner()
+outcome = "kontanthjaelp_nettoledige"  # se evaltools.outcomes()
 start = "2012K3"  # første periode med indsatsen
-initiative = "Indsatsen for færre ledige unge"
+initiative = None  # fx "Målet om færre ledige unge"; standard: "Beskæftigelsesindsatsen"
 pre_start = None  # første periode før start (standard: 8 kvartaler / 4 år før)
 post_end = None  # sidste periode efter start (standard: 4 kvartaler / 2 år)
 comparison = "rest"  # "rest" (resten af landet), "national" eller en liste af kommuner
@@ -26,7 +36,7 @@ report_date = None  # fx "2026-11-22"; standard: i dag
 author = ""
 language = "da"  # "da" eller "en"
 claim = None  # en offentliggjort påstand: {"text": ..., "source": ..., "measure": ..., "value": ...}
-params_file = None'''
+params_file = None  # params-filen, sat af evaltools run / evaltools notebook (kun til orientering)'''
 
 BUILD = """import evaltools
 
@@ -57,7 +67,12 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
+OUTPUTS = [
+    Path(__file__).resolve().parents[1] / "src" / "evaltools" / "template" / "evaluering.ipynb",
+    Path(__file__).with_name("evaluering.ipynb"),
+]
+
 if __name__ == "__main__":
-    out = Path(__file__).with_name("evaluering.ipynb")
-    nbformat.write(build(), out)
-    print(out)
+    for out in OUTPUTS:
+        nbformat.write(build(), out)
+        print(out)

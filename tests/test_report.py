@@ -131,7 +131,7 @@ def test_existing_report_is_not_overwritten_without_force(root, built):
 def test_nbconvert_finds_our_exporter(built, tmp_path):
     nb = tmp_path / "executed.ipynb"
     shutil.copy(built[1] / "lejre" / "lejre.ipynb", nb)
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "evaltools_pdf", str(nb)],
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "Evaltools_PDF", str(nb)],
                    check=True, capture_output=True)
     out = tmp_path / "executed.pdf"
     assert out.read_bytes()[:5] == b"%PDF-"

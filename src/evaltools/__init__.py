@@ -8,6 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+from evaltools import kommuner  # a module you can call: evaltools.kommuner() is a DataFrame
 from evaltools.kommuner import Kommune, UnknownKommuneError, all_kommuner, get_kommune
 
 try:
@@ -28,9 +29,17 @@ _LAZY = {
     "load_params": "evaltools.params",
     "ParamsError": "evaltools.params",
     "run_report": "evaltools.runner.run",
+    "outcomes": "evaltools.listings",
+    "figure": "evaltools.jupyter",
 }
 
-__all__ = ["Kommune", "UnknownKommuneError", "all_kommuner", "get_kommune", "__version__", *_LAZY]
+__all__ = ["Kommune", "UnknownKommuneError", "all_kommuner", "get_kommune", "kommuner", "__version__", *_LAZY]
+
+# inside a Jupyter kernel: short input errors and SVG figures with alt text (see evaltools.jupyter)
+if "IPython" in __import__("sys").modules:
+    from evaltools.jupyter import setup as _setup
+
+    _setup()
 
 
 def __getattr__(name: str):

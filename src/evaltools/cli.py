@@ -44,10 +44,13 @@ def _in_out_folder(command):
 
 @_in_out_folder
 def cmd_run(args: argparse.Namespace) -> int:
+    from evaltools.params import load_params
     from evaltools.runner.run import run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:  # evaltools errors are printed by main()
+        load_params(args.params)  # a mistake is the one line the user sees (cached: run_report reuses it)
+        _say_notebook(args.params, args.notebook)
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
@@ -60,12 +63,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_notebook(params_file: Path | None, notebook: Path | None) -> None:
+    """Which notebook a run uses: --notebook, the project's, or the packaged template."""
+    from evaltools.project import resolve_notebook
+
+    path, source = resolve_notebook(params_file, notebook)
+    print(f"notebook: {path} ({source})", file=sys.stderr)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from evaltools.project import new_project
+
+    made = new_project(args.folder)
+    for path in made:
+        print(path)
+    print(f"next: cd {args.folder} && evaltools run params/eksempel.yaml", file=sys.stderr)
+    return 0
+
+
+def cmd_notebook(args: argparse.Namespace) -> int:
+    from evaltools.project import report_notebook
+
+    path = report_notebook(args.params, args.out, notebook=args.notebook, force=args.force)
+    print(path)
+    print(f"next: jupyter lab {path}", file=sys.stderr)
+    return 0
+
+
 @_in_out_folder
 def cmd_batch(args: argparse.Namespace) -> int:
     from evaltools.runner.batch import run_batch
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:
+        first = next((t for t in args.targets if t.is_file()), None)
+        _say_notebook(first, args.notebook)
         result = run_batch(args.targets, kommuner=args.kommuner, out_dir=args.out, name=args.name,
                            notebook=args.notebook, force=args.force, workers=args.workers,
                            executor=args.executor, scheduler=args.scheduler, formats=formats,
@@ -216,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="build one report (PDF) from a params file")
     run.add_argument("params", type=Path, help="params YAML file, e.g. params/lejre.yaml")
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
-    run.add_argument("--notebook", type=Path, default=None, help="notebook template (default: notebooks/evaluering.ipynb)")
+    run.add_argument("--notebook", type=Path, default=None, help="notebook template (default: notebooks/evaluering.ipynb if the project has one, else the packaged template)")
     run.add_argument("--force", action="store_true", help="replace an existing report")
     run.add_argument("--format", default="pdf,ipynb", help="outputs: pdf, html, ipynb (default: pdf,ipynb)")
     run.set_defaults(func=cmd_run)
@@ -234,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--format", default="pdf,ipynb")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
+
+    new = sub.add_parser("new", help="make a working folder: notebooks/, params/eksempel.yaml, reports/, README.md")
+    new.add_argument("folder", type=Path)
+    new.set_defaults(func=cmd_new)
+
+    notebook = sub.add_parser("notebook", help="write notebooks/<name>.ipynb with a params file's values, to edit in JupyterLab")
+    notebook.add_argument("params", type=Path, help="params YAML file, e.g. params/lejre.yaml")
+    notebook.add_argument("--out", type=Path, default=None, help="where to write it (default: notebooks/<name>.ipynb)")
+    notebook.add_argument("--notebook", type=Path, default=None, help="template (default: as for run)")
+    notebook.add_argument("--force", action="store_true", help="replace an existing notebook (and its edits)")
+    notebook.set_defaults(func=cmd_notebook)
 
     check = sub.add_parser("check", help="validate params files without running anything")
     check.add_argument("params", type=Path, nargs="+")

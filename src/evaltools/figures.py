@@ -7,17 +7,16 @@ import io
 from html import escape
 from typing import TYPE_CHECKING
 
-import matplotlib
+# No matplotlib.use(): in a kernel the user's inline backend must keep working (their own figures
+# show and reach the PDF); without a display matplotlib picks Agg by itself. Our own figures are
+# closed as soon as they are rendered to SVG, so the inline backend never shows them twice.
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")  # reports are rendered headless; Jupyter's inline backend still works
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from evaltools.formatting import fmt_number  # noqa: E402
-from evaltools.periods import format_period  # noqa: E402
+from evaltools.formatting import fmt_number
+from evaltools.periods import format_period
 
 if TYPE_CHECKING:
     from evaltools.evaluation import Evaluation
@@ -67,8 +66,9 @@ def _start_line(ax, ev: Evaluation, language: str):
     ax.axvline(x, color="black", linestyle="--", linewidth=1)
     start = format_period(ev.design.start, language)
     text = f"Start {start}" if language == "en" else f"Indsatsen starter {start}"
-    ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
-                textcoords="offset points", va="top", fontsize=9)
+    # above the plotting area, so it never covers a data line (tight_layout makes room for it)
+    ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                textcoords="offset points", va="bottom", ha="center", fontsize=9)
 
 
 def _axes(ax, height: float):

@@ -112,3 +112,17 @@ def get_kommune(query: str | int | Kommune) -> Kommune:
     if not close:  # a prefix is often what a user means ('Lyngby' for Lyngby-Taarbæk)
         close = [s for s in names if s.startswith(_key(text)[:4])][:3] if len(text) >= 4 else []
     raise UnknownKommuneError(text, [names[c] for c in close])
+
+
+class _CallableModule(type(unicodedata)):
+    """``evaltools.kommuner()`` is the table of kommuner while ``evaltools.kommuner`` stays this module."""
+
+    def __call__(self):
+        from evaltools.listings import kommuner
+
+        return kommuner()
+
+
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -229,8 +229,10 @@ def imported_outcome(outcome_id: str) -> Outcome:
 
     meta = next((m for m in entries() if m.get("outcome") == outcome_id), None)
     if meta is None:
-        raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name "
-                                  "(see `evaltools data list`; import with `evaltools data import`).")
+        from evaltools.jupyter import hint
+
+        see = hint("see `evaltools data list`; import with `evaltools data import`", "see evaltools.outcomes()")
+        raise UnknownOutcomeError(f"Unknown outcome '{outcome_id}': nothing imported under that name ({see}).")
     d = meta["describe"]
     label_en = d.get("label_en") or d["label"]  # the user's own words when no English label was given
     unit_en = d.get("unit_en") or UNITS_EN.get(d["unit"].strip().lower(), d["unit"])

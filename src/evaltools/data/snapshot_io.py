@@ -128,9 +128,13 @@ def _cached_panel(outcome: Outcome) -> Panel:
 
     found = find_outcome(outcome.id)
     if found is None:
+        from evaltools.jupyter import hint
+
+        command = hint(f"evaltools data fetch --outcome {outcome.id}",
+                       f"from evaltools.data.fetch import fetch_outcome; fetch_outcome({outcome.id!r})")
         raise DataNotCachedError(
             f"{outcome.id} ({outcome.table}) is not embedded and has not been fetched: run "
-            f"`evaltools data fetch --outcome {outcome.id}` once (needs the network), then build the report"
+            f"`{command}` once (needs the network), then build the report"
         )
     frame, meta = found
     long = frame if outcome.origin == "import" else to_long(frame, meta["area"], meta["time"], outcome.kind)

@@ -1,32 +1,78 @@
-"""nbconvert exporters: ``jupyter nbconvert --to evaltools_pdf`` (and ``evaltools_html``).
+"""nbconvert exporters: ``jupyter nbconvert --to Evaltools_PDF`` (and ``Evaltools_HTML``).
 
-Registered as nbconvert entry points, so JupyterLab's "Save and Export Notebook As" lists them.
-A conversion is preprocessors + our Jinja template; the look lives in the template.
+Registered as nbconvert entry points, so JupyterLab's *File → Save and Export Notebook As* lists
+them. JupyterLab labels an exporter by its entry-point name with the first letter upper-cased, and
+jupyter_server only routes names matching ``\\w+``: the names are chosen to read as they are shown.
+
+A notebook with an error output, or whose report cells have not run, is refused: a committee
+must never get a normal-looking PDF of a failed notebook.
 """
 
 from __future__ import annotations
 
+import base64
+import sys
+from html import escape
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from nbconvert.utils.exceptions import ConversionException
 from traitlets import default
 
-from evaltools.report.pdf import html_to_pdf
+from evaltools.errors import RunError
 from evaltools.report.metadata import METADATA_KEY, report_metadata
+from evaltools.report.pdf import html_to_pdf
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+PDF_EXPORTER, HTML_EXPORTER = "Evaltools_PDF", "Evaltools_HTML"  # entry-point names (pyproject.toml)
+PDF_MENU_LABEL, HTML_MENU_LABEL = PDF_EXPORTER, HTML_EXPORTER  # what JupyterLab's menu shows
+
+FIGURE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
+
+
+class NotebookNotExportableError(RunError, ConversionException):
+    """The notebook has an error output or cells that have not run; nothing is exported."""
+
+
+def _first_line(cell) -> str:
+    lines = cell.source.strip().splitlines()
+    return lines[0][:60] if lines else ""
+
+
+class RefuseFailedPreprocessor(Preprocessor):
+    """Refuse a notebook with an error output or unexecuted code cells, naming the cell."""
+
+    def preprocess(self, nb, resources):
+        unrun = []
+        for number, cell in enumerate(nb.cells, 1):
+            if cell.cell_type != "code":
+                continue
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    raise NotebookNotExportableError(
+                        f"cell {number} ({_first_line(cell)}) failed: {out.get('ename')}: {out.get('evalue')}; "
+                        "fix it, run all cells and save, then export again")
+            if cell.source.strip() and cell.get("execution_count") is None and not cell.get("outputs"):
+                unrun.append((number, _first_line(cell)))
+        if unrun:
+            numbers = ", ".join(str(n) for n, _ in unrun)
+            which = f"cell {numbers} has" if len(unrun) == 1 else f"cells {numbers} have"
+            raise NotebookNotExportableError(
+                f"{which} not run (first: {unrun[0][1]}); run all cells (Run → Run All Cells) and save, then export")
+        if not report_metadata(nb):
+            raise NotebookNotExportableError(
+                "the report has no front page (report.front_page() has not run); run all cells and save, then export")
+        return nb, resources
 
 
 class DropNoisePreprocessor(Preprocessor):
-    """Remove stderr streams (warnings) and error outputs: a committee reads none of them."""
+    """Remove stderr streams (warnings): a committee reads none of them."""
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.get("outputs", [])
-                if not (o.output_type == "stream" and o.get("name") == "stderr") and o.output_type != "error"
-            ]
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
         return cell, resources
 
 
@@ -35,6 +81,31 @@ class ReportMetadataPreprocessor(Preprocessor):
 
     def preprocess(self, nb, resources):
         resources[METADATA_KEY] = {**report_metadata(nb), **nb.metadata.get(METADATA_KEY, {})}
+        return nb, resources
+
+
+class UserFiguresPreprocessor(Preprocessor):
+    """The evaluator's own figures become accessible <figure>s: the image (SVG stays vector) with
+    the alt text ``evaltools.figure(fig, alt=...)`` or the figure's title gave, and its caption."""
+
+    def preprocess(self, nb, resources):
+        lang = resources.get(METADATA_KEY, {}).get("lang", "da")
+        for cell in nb.cells:
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if out.output_type not in ("display_data", "execute_result"):
+                    continue
+                mime = next((m for m in FIGURE_MIMES if m in out.get("data", {})), None)
+                if mime is None or "text/html" in out.data:
+                    continue
+                meta = {**out.get("metadata", {}), **out.get("metadata", {}).get(mime, {})}
+                alt = meta.get("alt") or cell.metadata.get("alt") or ("Figur" if lang == "da" else "Figure")
+                payload = out.data[mime]
+                if mime == "image/svg+xml":
+                    payload = base64.b64encode(payload.encode("utf-8")).decode("ascii")
+                caption = f"<figcaption>{escape(meta['caption'])}</figcaption>" if meta.get("caption") else ""
+                out.data = {"text/html": f'<figure class="user-figure"><img src="data:{mime};base64,{payload}" '
+                                         f'alt="{escape(alt)}">{caption}</figure>'}
+                out.metadata = {}
         return nb, resources
 
 
@@ -63,12 +134,41 @@ class EvaltoolsHTMLExporter(HTMLExporter):
     def _exclude_output_prompt_default(self):
         return True
 
+    @default("anchor_link_text")
+    def _anchor_link_text_default(self):
+        return ""  # no "¶" after headings (the template also hides the empty link)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.register_preprocessor(RefuseFailedPreprocessor, enabled=True)
         # cells tagged remove-cell (the notebook's instructions) stay out of the report
         self.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}), enabled=True)
         self.register_preprocessor(DropNoisePreprocessor, enabled=True)
         self.register_preprocessor(ReportMetadataPreprocessor, enabled=True)
+        self.register_preprocessor(UserFiguresPreprocessor, enabled=True)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        try:
+            return super().from_notebook_node(nb, resources=resources, **kw)
+        except NotebookNotExportableError as exc:
+            if _in_nbconvert_cli():  # one line and exit 1, instead of nbconvert's logged traceback
+                print(f"evaltools: error: {resources_name(resources)}{exc}", file=sys.stderr)
+                sys.exit(1)
+            raise
+
+
+def resources_name(resources) -> str:
+    name = ((resources or {}).get("metadata") or {}).get("name")
+    return f"{name}.ipynb: " if name else ""
+
+
+def _in_nbconvert_cli() -> bool:
+    """True in ``jupyter nbconvert`` (its app is running); False in JupyterLab's server and our runner."""
+    if "nbconvert.nbconvertapp" not in sys.modules:
+        return False
+    from nbconvert.nbconvertapp import NbConvertApp
+
+    return NbConvertApp.initialized()
 
 
 class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):

@@ -3,6 +3,7 @@
 LABELS = {
     "da": {
         "title": "Evaluering: {initiative} i {kommune}",
+        "default_initiative": "Beskæftigelsesindsatsen",
         "compared_to": "Sammenlignet med",
         "how_sure": "Hvor sikre er vi?",
         "headline_label": "Forskel i forhold til {comparison}",
@@ -51,6 +52,7 @@ LABELS = {
     },
     "en": {
         "title": "Evaluation: {initiative} in {kommune}",
+        "default_initiative": "The employment initiative",
         "compared_to": "Compared with",
         "how_sure": "How sure are we?",
         "headline_label": "Difference relative to {comparison}",

@@ -102,7 +102,7 @@ class Report:
         kommune: str,
         outcome: str,
         start: str,
-        initiative: str,
+        initiative: str | None = None,
         pre_start: str | None = None,
         post_end: str | None = None,
         comparison="rest",
@@ -122,6 +122,7 @@ class Report:
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
+        initiative = initiative or LABELS[language]["default_initiative"]  # not one kommune's own text
         return cls(ev, initiative=initiative, committee=committee, date=date,
                    author=author or "evaltools", params=params, claim=dict(claim) if claim else None)
 

@@ -37,11 +37,10 @@ def publisher(src: dict, language: str = "da") -> str:
 
 
 def source_row(src: dict, language: str = "da") -> str:
-    """The appendix's source line: publisher and credit, without saying 'own data' twice."""
-    if src.get("origin") == "import":
-        own = src.get("credit")
-        return f"{publisher(src, language)}." + (f" {own}." if own else "")
-    return f"{publisher(src, language)}. {credit(src, language)}."
+    """The appendix's source line: the publisher, once (the footer carries the credit line); an
+    importer's own credit line is added when it says more than 'own data'."""
+    own = src.get("credit") if src.get("origin") == "import" else None
+    return f"{publisher(src, language)}." + (f" {own}." if own else "")
 
 
 def dataset(src: dict, language: str = "da") -> str:

@@ -55,16 +55,11 @@ class RunResult:
 
 
 def find_notebook(params_file: Path, notebook: Path | None = None) -> Path:
-    """The notebook to run: given, or notebooks/evaluering.ipynb above the params file or here."""
-    if notebook is not None:
-        if not Path(notebook).is_file():
-            raise InputError(f"notebook not found: {notebook}")
-        return Path(notebook)
-    for base in [params_file.resolve().parent, *params_file.resolve().parents, Path.cwd()]:
-        candidate = base / DEFAULT_NOTEBOOK
-        if candidate.is_file():
-            return candidate
-    raise InputError(f"cannot find {DEFAULT_NOTEBOOK}; pass --notebook")
+    """The notebook to run: given, or notebooks/evaluering.ipynb above the params file or here,
+    or the template packaged with evaltools (see evaltools.project.resolve_notebook)."""
+    from evaltools.project import resolve_notebook
+
+    return resolve_notebook(params_file, notebook)[0]
 
 
 def output_paths(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:

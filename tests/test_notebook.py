@@ -1,0 +1,306 @@
+"""The evaluator's notebook: packaged template, `evaltools new` / `evaltools notebook`, own figures
+and text in the PDF, failed notebooks refused by the exporters, short input errors in a cell."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pikepdf
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
+from pypdf import PdfReader
+
+from evaltools.project import (
+    TEMPLATE,
+    ProjectExistsError,
+    fill_parameters,
+    new_project,
+    report_notebook,
+    resolve_notebook,
+)
+
+JUPYTER = [sys.executable, "-m", "jupyter"]
+
+
+def figure_alts(pdf_path) -> list[str]:
+    """Alt texts of the PDF's /Figure structure elements, in document order."""
+    alts = []
+    with pikepdf.open(pdf_path) as pdf:
+        def walk(node):
+            if isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure":
+                    alts.append(str(node.get("/Alt", "")))
+                kids = node.get("/K")
+                if kids is not None:
+                    walk(kids)
+            elif isinstance(node, pikepdf.Array):
+                for kid in node:
+                    walk(kid)
+        walk(pdf.Root.StructTreeRoot)
+    return alts
+
+
+def execute(nb_path: Path, cwd: Path, allow_errors: bool = False) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom, as Run All in JupyterLab does (cwd: the notebook's folder)."""
+    from nbclient import NotebookClient
+
+    from evaltools.runner.kernel import ensure_kernel
+
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(nb_path, as_version=4)
+    try:
+        NotebookClient(nb, kernel_name=ensure_kernel(), timeout=300,
+                       resources={"metadata": {"path": str(cwd)}}).execute()
+    except CellExecutionError:
+        if not allow_errors:
+            raise
+    nbformat.write(nb, nb_path)  # like saving after Run All stopped at the failing cell
+    return nb
+
+
+# -- the template -----------------------------------------------------------------------------
+
+def test_template_is_clean_and_the_repository_copy_is_the_packaged_one(root):
+    for path in (TEMPLATE, root / "notebooks" / "evaluering.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells, 1)
+                 if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+        assert not dirty, f"{path}: cells {dirty} carry outputs; regenerate with notebooks/build_notebook.py"
+    assert TEMPLATE.read_bytes() == (root / "notebooks" / "evaluering.ipynb").read_bytes()
+
+
+def test_template_is_what_build_notebook_writes(root):
+    sys.path.insert(0, str(root / "notebooks"))
+    try:
+        import build_notebook
+    finally:
+        sys.path.pop(0)
+    assert nbformat.writes(build_notebook.build()) == TEMPLATE.read_text(encoding="utf-8").rstrip("\n")
+
+
+def test_intro_names_the_menu_entry_jupyterlab_shows(root):
+    """JupyterLab labels an exporter by its entry-point name, first letter upper-cased."""
+    from importlib.metadata import entry_points
+
+    names = {e.name for e in entry_points(group="nbconvert.exporters") if e.value.startswith("evaltools.")}
+    assert names == {"Evaltools_PDF", "Evaltools_HTML"}
+    label = "Evaltools_PDF"[0].upper() + "Evaltools_PDF"[1:]
+    intro = nbformat.read(TEMPLATE, as_version=4).cells[0].source
+    assert f"*File → Save and Export Notebook As → {label}*" in intro
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"*File → Save and Export Notebook As → {label}*" in readme
+    assert "--to Evaltools_PDF" in readme
+
+
+# -- evaltools new / notebook ---------------------------------------------------------------
+
+def test_new_makes_a_working_folder_and_never_overwrites(tmp_path, root):
+    made = new_project(tmp_path / "eval")
+    assert (tmp_path / "eval" / "notebooks" / "evaluering.ipynb").read_bytes() == TEMPLATE.read_bytes()
+    assert (tmp_path / "eval" / "params" / "eksempel.yaml").read_text(encoding="utf-8") == \
+        (root / "params" / "lejre.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "eval" / "reports").is_dir()
+    assert "evaltools notebook params/eksempel.yaml" in (tmp_path / "eval" / "README.md").read_text(encoding="utf-8")
+    assert len(made) == 4
+    (tmp_path / "eval" / "README.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(ProjectExistsError, match="never overwrites"):
+        new_project(tmp_path / "eval")
+    assert (tmp_path / "eval" / "README.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_run_uses_the_project_notebook_else_the_packaged_template(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params").mkdir()
+    params = tmp_path / "params" / "x.yaml"
+    params.write_text("kommune: Lejre\n", encoding="utf-8")
+    assert resolve_notebook(params) == (TEMPLATE, "packaged template")
+    new_project(tmp_path / "proj")
+    inside = tmp_path / "proj" / "params" / "eksempel.yaml"
+    assert resolve_notebook(inside) == ((tmp_path / "proj" / "notebooks" / "evaluering.ipynb").resolve(), "project notebook")
+    assert resolve_notebook(params, TEMPLATE) == (TEMPLATE, "--notebook")
+
+
+def test_fill_parameters_keeps_comments_and_layout():
+    source = ('kommune = "Lejre"  # navn; se evaltools.kommuner()\n'
+              'claim = {"text": "a",\n         "value": 1}  # påstand\n'
+              'author = ""\n')
+    out = fill_parameters(source, {"kommune": "Horsens", "claim": None, "author": "Jobcentret Æ"})
+    assert out == ('kommune = "Horsens"  # navn; se evaltools.kommuner()\n'
+                   'claim = None  # påstand\n'
+                   'author = "Jobcentret Æ"')
+
+
+def test_notebook_command_writes_one_notebook_per_report(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(root / "params", tmp_path / "params")
+    path = report_notebook("params/horsens.yaml")
+    assert path == Path("notebooks") / "horsens.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    params = nb.cells[1].source
+    assert 'kommune = "Horsens"' in params
+    assert 'params_file = "../params/horsens.yaml"' in params
+    assert "Lejre" not in params  # nothing of the template's example leaks into Horsens's notebook
+    with pytest.raises(ProjectExistsError, match="may hold your edits"):
+        report_notebook("params/horsens.yaml")
+
+
+def test_cli_new_and_notebook(tmp_path, capsys):
+    from evaltools.cli import main
+
+    assert main(["new", str(tmp_path / "p")]) == 0
+    assert main(["new", str(tmp_path / "p")]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+
+
+def test_outcomes_and_kommuner_are_dataframes():
+    import evaltools
+
+    k = evaltools.kommuner()
+    assert len(k) == 98
+    assert k.set_index("name").loc["Lejre", "code"] == "350"
+    assert evaltools.kommuner.get_kommune("350").name == "Lejre"  # the module still works as a module
+    o = evaltools.outcomes().set_index("id")
+    assert o.loc["kontanthjaelp_nettoledige", "table"] == "AUK01"
+    assert o.loc["kontanthjaelp_nettoledige", "coverage"] == "2007K1-2025K4"
+
+
+def test_hints_inside_a_notebook_give_the_python_call(cache, monkeypatch):
+    from evaltools.data import load_panel
+    from evaltools.data.snapshot_io import DataNotCachedError
+
+    monkeypatch.setattr("evaltools.jupyter.in_notebook", lambda: True)
+    with pytest.raises(DataNotCachedError, match=r"fetch_outcome\('langtidsledige'\)"):
+        load_panel("langtidsledige")
+    monkeypatch.setattr("evaltools.jupyter.in_notebook", lambda: False)
+    load_panel.cache_clear()
+    with pytest.raises(DataNotCachedError, match="evaltools data fetch --outcome langtidsledige"):
+        load_panel("langtidsledige")
+
+
+# -- in a kernel: own figures and text in the PDF; errors refused ------------------------------
+
+OWN_TEXT = "Jobcentret i Lejre vurderer, at indsatsen virkede."
+PYPLOT = ("import matplotlib.pyplot as plt\nimport seaborn as sns\n"
+          "fig, ax = plt.subplots()\nsns.barplot(x=['2012', '2013'], y=[40, 25], ax=ax)\n"
+          "ax.set_title('Unge i job efter forløbet')\nplt.show()")
+HELPER = ("fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
+          "evaltools.figure(fig, alt='En linje, der stiger fra 1 til 3.')")
+
+
+@pytest.fixture(scope="module")
+def evaluator(tmp_path_factory, root):
+    """A notebook from `evaltools notebook`, run as is and with the evaluator's text and figures."""
+    folder = tmp_path_factory.mktemp("evaluator")
+    new_project(folder)
+    plain = report_notebook(folder / "params" / "eksempel.yaml", folder / "notebooks" / "plain.ipynb")
+    own = folder / "notebooks" / "own.ipynb"
+    nb = nbformat.read(plain, as_version=4)
+    nb.cells += [new_markdown_cell(f"## Jobcentrets vurdering\n\n{OWN_TEXT}"), new_code_cell(PYPLOT), new_code_cell(HELPER)]
+    nbformat.write(nb, own)
+    executed = {name: execute(path, folder / "notebooks") for name, path in (("plain", plain), ("own", own))}
+    pdfs = {}
+    for name in ("plain", "own"):
+        subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", f"notebooks/{name}.ipynb"], cwd=folder,
+                       check=True, capture_output=True)
+        pdfs[name] = folder / "notebooks" / f"{name}.pdf"
+    return folder, executed, pdfs
+
+
+@pytest.mark.slow
+def test_own_figures_show_once_inline_as_svg_with_alt_text(evaluator):
+    _, executed, _ = evaluator
+    nb = executed["own"]
+    pyplot_out, helper_out = nb.cells[-2].outputs, nb.cells[-1].outputs
+    assert [o.output_type for o in pyplot_out] == ["display_data"]  # shown once, not twice
+    assert "image/svg+xml" in pyplot_out[0].data and "image/png" not in pyplot_out[0].data
+    assert pyplot_out[0].metadata["image/svg+xml"]["alt"] == "Unge i job efter forløbet"  # the title
+    assert [o.output_type for o in helper_out] == ["display_data"]
+    assert helper_out[0].metadata["image/svg+xml"]["alt"] == "En linje, der stiger fra 1 til 3."
+    # the report's own figures are inside its HTML sections, not shown a second time
+    report_cells = executed["plain"].cells[2:7]
+    assert all(o.output_type == "execute_result" for c in report_cells for o in c.outputs)
+    # the headline is styled in JupyterLab too, where the report's CSS is not loaded
+    front = report_cells[0].outputs[0].data["text/html"]
+    assert '<span class="number" style="font-size: 20pt; font-weight: bold;' in front
+
+
+@pytest.mark.slow
+def test_own_figures_and_text_reach_the_pdf_as_vector_graphics(evaluator):
+    _, _, pdfs = evaluator
+    plain, own = figure_alts(pdfs["plain"]), figure_alts(pdfs["own"])
+    assert len(plain) == 4 and all(a.startswith("Figur ") for a in plain)
+    assert len(own) == len(plain) + 2
+    assert "Unge i job efter forløbet" in own and "En linje, der stiger fra 1 til 3." in own
+    text = " ".join(p.extract_text() for p in PdfReader(str(pdfs["own"])).pages)
+    assert OWN_TEXT in " ".join(text.split())
+    assert "Unge i job efter forløbet" in text  # SVG text stays text: vector, searchable
+    with pikepdf.open(pdfs["own"]) as pdf:  # no raster images: every figure is vector graphics
+        images = [x for page in pdf.pages for x in page.get_images()]
+    assert images == []
+    assert "¶" not in text
+
+
+@pytest.mark.slow
+def test_example_report_passes_pdfua_check(evaluator):
+    pytest.importorskip("pdfua")
+    _, _, pdfs = evaluator
+    done = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdfs["own"])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert "no findings" in done.stdout
+
+
+@pytest.mark.slow
+def test_html_export_reads_like_a_page(evaluator):
+    folder, _, _ = evaluator
+    subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_HTML", "notebooks/own.ipynb"], cwd=folder,
+                   check=True, capture_output=True)
+    html = (folder / "notebooks" / "own.html").read_text(encoding="utf-8")
+    assert "@media screen" in html and "max-width: 180mm" in html
+    assert 'class="anchor-link" href="#Jobcentrets-vurdering"></a>' in html  # no ¶ text
+    assert 'alt="Unge i job efter forløbet"' in html
+
+
+@pytest.fixture(scope="module")
+def failed(tmp_path_factory):
+    """Run All with a typo in the kommune (cell 3 raises), saved: what the exporter gets."""
+    folder = tmp_path_factory.mktemp("failed")
+    new_project(folder)
+    path = report_notebook(folder / "params" / "eksempel.yaml", folder / "notebooks" / "horsns.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace('kommune = "Lejre"', 'kommune = "Horsns"')
+    nbformat.write(nb, path)
+    return folder, execute(path, path.parent, allow_errors=True)
+
+
+@pytest.mark.slow
+def test_input_error_in_a_cell_is_one_short_danish_line(failed):
+    _, nb = failed
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert len(errors) == 1
+    assert errors[0].ename == "UnknownKommuneError"
+    assert len(errors[0].traceback) == 1
+    assert "Fejl i input: Ukendt kommune 'Horsns'. Mente du: Horsens" in errors[0].traceback[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exporter", ["Evaltools_PDF", "Evaltools_HTML"])
+def test_exporters_refuse_a_notebook_with_an_error(failed, exporter):
+    folder, _ = failed
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", exporter, "notebooks/horsns.ipynb"], cwd=folder,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "cell 3 (import evaltools) failed: UnknownKommuneError: Unknown kommune 'Horsns'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list((folder / "notebooks").glob("horsns.*[lf]"))  # no .pdf, no .html
+
+
+def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):
+    shutil.copy(TEMPLATE, tmp_path / "unrun.ipynb")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unrun.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "cells 2, 3, 4, 5, 6, 7 have not run (first: kommune = " in done.stderr
+    assert not (tmp_path / "unrun.pdf").exists()
