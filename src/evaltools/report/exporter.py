@@ -10,9 +10,8 @@ from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
-from traitlets import default
+from traitlets import Unicode, default
 
-from evaltools.report.pdf import html_to_pdf
 from evaltools.report.metadata import METADATA_KEY, report_metadata
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
@@ -72,10 +71,11 @@ class EvaltoolsHTMLExporter(HTMLExporter):
 
 
 class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
-    """The committee PDF: our HTML template rendered by WeasyPrint as tagged PDF/UA-1."""
+    """The committee PDF, tagged PDF/UA-1: our HTML template printed by WeasyPrint, or laid out by Typst."""
 
     export_from_notebook = "evaltools PDF report"
     output_mimetype = "application/pdf"
+    pdf_engine = Unicode("weasyprint", help="PDF engine: weasyprint or typst (see evaltools.report.engines)").tag(config=True)
 
     @default("file_extension")
     def _file_extension_default(self):
@@ -86,7 +86,8 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
         return "index.html.j2"  # the PDF is rendered from the same HTML template
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, resources = super().from_notebook_node(nb, resources=resources, **kw)
-        pdf = html_to_pdf(html)
+        from evaltools.report.engines import get_pdf_engine
+
+        pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
         resources["output_extension"] = ".pdf"
         return pdf, resources
