@@ -1,16 +1,26 @@
-"""Row header cells in a tagged PDF: what Typst cannot yet say without its ``a11y-extras`` feature.
+"""Two fixes to Typst's PDF, made in one pass with pikepdf after compiling.
 
-Typst tags the cells of ``table.header`` as column headers (/TH, /Scope /Column) but every body
-cell as /TD, so a table whose rows are labelled by a first ``<th scope="row">`` cell (the report's
-result tables) loses its row headers, and PDF/UA checkers rightly report a table without headers.
-This rewrites those cells as /TH with /Scope /Row and links the row's other cells to them.
+Row headers: Typst tags the cells of ``table.header`` as column headers (/TH, /Scope /Column) but
+every body cell as /TD unless its ``a11y-extras`` feature is on (the Python package cannot turn it
+on). A table whose rows are labelled by a first ``<th scope="row">`` cell (the report's result
+tables) would lose its row headers, and PDF/UA checkers rightly report a table without headers.
+Those cells become /TH with /Scope /Row, and the row's other cells point to them.
+
+Hyphen text: a font's hyphen glyph gets the text of its first use. When that is a hyphenation point,
+the glyph maps to U+00AD (invisible soft hyphen) and every real hyphen-minus keeps its "-" only in
+an /ActualText span, which many text extractors ignore ("2010K3-2012K2" reads "2010K32012K2").
+Mapping the glyph to U+2010 HYPHEN instead, as WeasyPrint writes hyphenation points, keeps both
+visible in any extractor; the /ActualText spans still give "-" where it was typed.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
+
+_SOFT_HYPHEN_TARGET = re.compile(rb"(<[0-9A-Fa-f]{2,8}>\s*)<00[Aa][Dd]>")
 
 
 def _kids(node) -> list:
@@ -54,50 +64,71 @@ def _table_attributes(cell) -> pikepdf.Dictionary:
     return owned
 
 
-def mark_row_headers(pdf_bytes: bytes, row_headers: list[list[list[bool]]]) -> bytes:
-    """Make body cells flagged True (per table, per body row, per cell) row header cells.
-
-    ``row_headers`` lists the document's tables in reading order. If the PDF's tables do not match
-    it one to one, the PDF is returned unchanged rather than mislabelled.
-    """
-    if not any(any(any(row) for row in table) for table in row_headers):
-        return pdf_bytes
+def finish_pdf(pdf_bytes: bytes, row_headers: list[list[list[bool]]]) -> bytes:
+    """Typst's PDF with row header cells tagged and hyphen glyphs readable as text."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        root = pdf.Root.get("/StructTreeRoot")
-        if root is None:
-            return pdf_bytes
-        tables = _tables(root, [])
-        if len(tables) != len(row_headers):
-            return pdf_bytes
-        new_ids: list[tuple[str, pikepdf.Dictionary]] = []
-        for t, (table, flags) in enumerate(zip(tables, row_headers)):
-            rows = _body_rows(table)
-            if len(rows) != len(flags):
-                continue
-            for r, (row, row_flags) in enumerate(zip(rows, flags)):
-                cells = _kids(row)
-                if len(cells) != len(row_flags) or not any(row_flags):
-                    continue
-                ids = []
-                for c, (cell, is_header) in enumerate(zip(cells, row_flags)):
-                    if is_header:
-                        cell.S = pikepdf.Name.TH
-                        _table_attributes(cell).Scope = pikepdf.Name.Row
-                        ident = pikepdf.String(f"evaltools-t{t}r{r}c{c}")
-                        cell.ID = ident
-                        new_ids.append((str(ident), cell))
-                        ids.append(ident)
-                for cell, is_header in zip(cells, row_flags):
-                    if not is_header:
-                        attrs = _table_attributes(cell)
-                        headers = attrs.get("/Headers")
-                        if not isinstance(headers, pikepdf.Array):
-                            headers = attrs.Headers = pikepdf.Array()
-                        headers.extend(ids)
-        _register_ids(pdf, root, new_ids)
+        mark_row_headers(pdf, row_headers)
+        visible_hyphens(pdf)
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()
+
+
+def visible_hyphens(pdf: pikepdf.Pdf) -> None:
+    """Map glyphs whose text is U+00AD SOFT HYPHEN to U+2010 HYPHEN in every /ToUnicode CMap."""
+    seen = set()
+    for page in pdf.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            cmap = font.get("/ToUnicode")
+            if cmap is None or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            fixed = _SOFT_HYPHEN_TARGET.sub(rb"\1<2010>", data)
+            if fixed != data:
+                cmap.write(fixed)
+
+
+def mark_row_headers(pdf: pikepdf.Pdf, row_headers: list[list[list[bool]]]) -> None:
+    """Make body cells flagged True (per table, per body row, per cell) row header cells.
+
+    ``row_headers`` lists the document's tables in reading order. If the PDF's tables do not match
+    it one to one, nothing is changed rather than mislabelled.
+    """
+    if not any(any(any(row) for row in table) for table in row_headers):
+        return
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    tables = _tables(root, [])
+    if len(tables) != len(row_headers):
+        return
+    new_ids: list[tuple[str, pikepdf.Dictionary]] = []
+    for t, (table, flags) in enumerate(zip(tables, row_headers)):
+        rows = _body_rows(table)
+        if len(rows) != len(flags):
+            continue
+        for r, (row, row_flags) in enumerate(zip(rows, flags)):
+            cells = _kids(row)
+            if len(cells) != len(row_flags) or not any(row_flags):
+                continue
+            ids = []
+            for c, (cell, is_header) in enumerate(zip(cells, row_flags)):
+                if is_header:
+                    cell.S = pikepdf.Name.TH
+                    _table_attributes(cell).Scope = pikepdf.Name.Row
+                    ident = pikepdf.String(f"evaltools-t{t}r{r}c{c}")
+                    cell.ID = ident
+                    new_ids.append((str(ident), cell))
+                    ids.append(ident)
+            for cell, is_header in zip(cells, row_flags):
+                if not is_header:
+                    attrs = _table_attributes(cell)
+                    headers = attrs.get("/Headers")
+                    if not isinstance(headers, pikepdf.Array):
+                        headers = attrs.Headers = pikepdf.Array()
+                    headers.extend(ids)
+    _register_ids(pdf, root, new_ids)
 
 
 def _register_ids(pdf, root, new_ids):

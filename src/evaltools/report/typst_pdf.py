@@ -16,7 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from evaltools.report.doctree import data_uri_image, html_blocks, markdown_blocks
-from evaltools.report.pdf_tags import mark_row_headers
+from evaltools.report.pdf_tags import finish_pdf
 
 TEMPLATE = Path(__file__).parent / "templates" / "typst" / "report.typ"
 PDF_STANDARDS = ["ua-1"]
@@ -152,7 +152,7 @@ def render_document(doc: dict) -> bytes:
         (folder / "report.typ").write_bytes(TEMPLATE.read_bytes())
         pdf = _compiler().compile(input=str(folder / "report.typ"), root=str(folder), format="pdf",
                                   pdf_standards=PDF_STANDARDS)
-    return mark_row_headers(pdf, row_headers)
+    return finish_pdf(pdf, row_headers)
 
 
 def notebook_to_pdf(nb, meta: dict) -> bytes:
