@@ -7,7 +7,7 @@ Blocks:  heading(level, body) · par(cls, body) · box(cls, lang, body: blocks) 
          items: [blocks]) · table(cls, caption, head: rows, body: rows, grow: [bool] | None) · figure(image, alt, caption)
          · code(text) · quote(body: blocks) · rule
 Inlines: str · strong/em/code/sub/sup/span(cls)/link(href) with body · br · image (an inline <img>)
-A table row is a list of cells {header, num, colspan, body: inlines}. ``image`` is
+A table row is a list of cells {header, num, colspan, align, body: inlines}. ``image`` is
 {"mime": "image/svg+xml" | "image/png" | "image/jpeg", "data": bytes}.
 """
 
@@ -273,10 +273,15 @@ def _growing_columns(head: list, body: list) -> list[bool] | None:
     return grow
 
 
+def _align(el: Element) -> str:
+    m = re.search(r"text-align:\s*(left|right|center)", el.attrs.get("style", ""))
+    return m.group(1) if m else el.attrs.get("align", "")
+
+
 def _cell(el: Element) -> dict:
     span = el.attrs.get("colspan", "1")
     return {"header": el.tag == "th", "num": "num" in el.classes, "colspan": int(span) if span.isdigit() else 1,
-            "body": _strip(_inlines(el.children))}
+            "align": _align(el), "body": _strip(_inlines(el.children))}
 
 
 def html_blocks(html: str) -> list[dict]:
