@@ -246,3 +246,11 @@ def test_users_own_markdown_and_figures_are_in_the_pdf(executed, tmp_path):
     from pdfua import validate
 
     assert [(f.rule_id, f.message) for f in validate(str(path)).findings] == []
+
+
+def test_engine_comes_from_config_then_environment_then_default(monkeypatch):
+    monkeypatch.delenv("EVALTOOLS_PDF_ENGINE", raising=False)
+    assert EvaltoolsPDFExporter().pdf_engine == "weasyprint"
+    monkeypatch.setenv("EVALTOOLS_PDF_ENGINE", "typst")
+    assert EvaltoolsPDFExporter().pdf_engine == "typst"
+    assert EvaltoolsPDFExporter(pdf_engine="weasyprint").pdf_engine == "weasyprint"

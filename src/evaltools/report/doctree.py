@@ -3,12 +3,14 @@
 The tree is JSON-ready dicts and strings, so a typesetter (the Typst template) can lay it out
 without parsing HTML or escaping markup: text stays data and is never read as Typst code.
 
-Blocks:  heading(level, body) · par(cls, body) · box(cls, lang, body: blocks) · list(ordered, start,
-         items: [blocks]) · table(cls, caption, head: rows, body: rows, grow: [bool] | None) · figure(image, alt, caption)
-         · code(text) · quote(body: blocks) · rule
+Blocks:  heading(level, body) · par(cls, body) · box(cls, lang, body: blocks)
+         · list(ordered, start, items: [blocks]) · table(cls, caption, head: rows, body: rows, grow)
+         · figure(image, alt, caption) · code(text) · quote(body: blocks) · rule
 Inlines: str · strong/em/code/sub/sup/span(cls)/link(href) with body · br · image (an inline <img>)
-A table row is a list of cells {header, num, colspan, align, body: inlines}. ``image`` is
-{"mime": "image/svg+xml" | "image/png" | "image/jpeg", "data": bytes}.
+A table row is a list of cells {header, num, colspan, align, body: inlines}; ``grow`` says which
+columns take spare width. ``image`` is {"mime": "image/svg+xml" | "image/png" | "image/jpeg",
+"data": bytes}. Inline <svg> and <math> in HTML outputs are not carried over (the notebook's
+figures arrive as image/svg+xml outputs or <img> data URIs, which are).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ A conversion is preprocessors + our Jinja template; the look lives in the templa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
@@ -75,7 +76,12 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
 
     export_from_notebook = "evaltools PDF report"
     output_mimetype = "application/pdf"
-    pdf_engine = Unicode("weasyprint", help="PDF engine: weasyprint or typst (see evaltools.report.engines)").tag(config=True)
+    pdf_engine = Unicode(help="PDF engine: weasyprint or typst (see evaltools.report.engines); "
+                              "default: $EVALTOOLS_PDF_ENGINE, else weasyprint").tag(config=True)
+
+    @default("pdf_engine")
+    def _pdf_engine_default(self):
+        return os.environ.get("EVALTOOLS_PDF_ENGINE") or "weasyprint"
 
     @default("file_extension")
     def _file_extension_default(self):

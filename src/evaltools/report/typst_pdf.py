@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -30,6 +31,9 @@ def font_dir() -> Path:
     """matplotlib's bundled DejaVu fonts: always installed with the report's figures."""
     spec = find_spec("matplotlib")
     return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+
+
+_COMPILING = threading.Lock()  # one compiler object; a thread pool must take turns with it
 
 
 @lru_cache(maxsize=1)
@@ -150,8 +154,9 @@ def render_document(doc: dict) -> bytes:
         _externalise(doc["blocks"], folder, [0])
         (folder / "doc.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         (folder / "report.typ").write_bytes(TEMPLATE.read_bytes())
-        pdf = _compiler().compile(input=str(folder / "report.typ"), root=str(folder), format="pdf",
-                                  pdf_standards=PDF_STANDARDS)
+        with _COMPILING:
+            pdf = _compiler().compile(input=str(folder / "report.typ"), root=str(folder), format="pdf",
+                                      pdf_standards=PDF_STANDARDS)
     return finish_pdf(pdf, row_headers)
 
 
