@@ -254,3 +254,20 @@ def test_engine_comes_from_config_then_environment_then_default(monkeypatch):
     monkeypatch.setenv("EVALTOOLS_PDF_ENGINE", "typst")
     assert EvaltoolsPDFExporter().pdf_engine == "typst"
     assert EvaltoolsPDFExporter(pdf_engine="weasyprint").pdf_engine == "weasyprint"
+
+
+def test_markdown_attachments_and_output_priority_follow_the_html_export():
+    from evaltools.report.typst_pdf import notebook_blocks
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    md = nbformat.v4.new_markdown_cell("![Kort over kommunen](attachment:kort.png)",
+                                       attachments={"kort.png": {"image/png": png}})
+    code = nbformat.v4.new_code_cell("df")
+    code.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "   a\n0  1",
+                                                                   "text/html": "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>"}),
+                    nbformat.v4.new_output("stream", name="stdout", text="print-støj")]
+    blocks = notebook_blocks(nbformat.v4.new_notebook(cells=[md, code]))
+    figure = blocks[0]["body"][0]
+    assert (figure["t"], figure["alt"], figure["image"]["mime"]) == ("figure", "Kort over kommunen", "image/png")
+    assert figure["image"]["data"].startswith(b"\x89PNG")
+    assert [b["t"] for b in blocks[1:]] == ["table"]  # the HTML repr, not the plain one; no stdout

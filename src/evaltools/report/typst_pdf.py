@@ -9,6 +9,7 @@ the same on every machine and system fonts are never scanned.
 
 from __future__ import annotations
 
+import base64
 import json
 import tempfile
 import threading
@@ -55,8 +56,6 @@ def _attachments_inline(source: str, attachments: dict) -> str:
             if mime in bundle:
                 data = _text(bundle[mime])
                 if mime == "image/svg+xml":
-                    import base64
-
                     data = base64.b64encode(data.encode("utf-8")).decode("ascii")
                 source = source.replace(f"attachment:{name}", f"data:{mime};base64,{data}")
                 break
@@ -77,7 +76,7 @@ def _output_blocks(output, cell, lang: str) -> list[dict]:
         image = {"mime": mime, "data": _text(data[mime]).encode("utf-8")}
     else:
         image = data_uri_image(f"data:{mime};base64,{_text(data[mime]).strip()}")
-    return [{"t": "figure", "image": image, "alt": alt, "caption": [], "user": True}]
+    return [{"t": "figure", "image": image, "alt": alt, "caption": []}]
 
 
 def notebook_blocks(nb, lang: str = "da") -> list[dict]:
