@@ -29,8 +29,12 @@ def pdf_text(built):
 
 
 def _flat(text: str) -> str:
-    """Join words WeasyPrint hyphenated at a line end (U+2010), then collapse whitespace."""
-    return re.sub(r"\s+", " ", re.sub("\u2010\\s*\n", "", text))
+    """Join words hyphenated at a line end (U+2010), read other U+2010 as "-", collapse whitespace.
+
+    With the Typst engine a typed "-" shares its glyph with hyphenation points and keeps its "-" in
+    /ActualText, which pypdf ignores (pdftotext and screen readers read "-").
+    """
+    return re.sub(r"\s+", " ", re.sub("\u2010\\s*\n", "", text).replace("\u2010", "-"))
 
 
 def test_outputs_are_where_the_user_expects(built):

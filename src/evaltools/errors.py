@@ -11,6 +11,7 @@
     │   ├── DesignError            a design the data cannot support
     │   ├── UndeclaredParameterError  a parameter the notebook does not declare
     │   ├── ImportValidationError  an import file with problems (row numbers)
+    │   ├── UnknownPdfEngineError  no PDF engine by that name (report.engines)
     │   └── OutputFolderError      the output folder cannot be used
     ├── DataError                  the data are missing or cannot be had (CLI exit 1)
     │   ├── DataNotCachedError     a fetchable outcome that was never fetched

@@ -11,6 +11,7 @@ must never get a normal-looking PDF of a failed notebook.
 from __future__ import annotations
 
 import base64
+import os
 import sys
 from html import escape
 from pathlib import Path
@@ -18,11 +19,10 @@ from pathlib import Path
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbconvert.utils.exceptions import ConversionException
-from traitlets import default
+from traitlets import Unicode, default
 
 from evaltools.errors import RunError
 from evaltools.report.metadata import METADATA_KEY, report_metadata
-from evaltools.report.pdf import html_to_pdf
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 PDF_EXPORTER, HTML_EXPORTER = "Evaltools_PDF", "Evaltools_HTML"  # entry-point names (pyproject.toml)
@@ -172,10 +172,16 @@ def _in_nbconvert_cli() -> bool:
 
 
 class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
-    """The committee PDF: our HTML template rendered by WeasyPrint as tagged PDF/UA-1."""
+    """The committee PDF, tagged PDF/UA-1: our HTML template printed by WeasyPrint, or laid out by Typst."""
 
     export_from_notebook = "evaltools PDF report"
     output_mimetype = "application/pdf"
+    pdf_engine = Unicode(help="PDF engine: weasyprint or typst (see evaltools.report.engines); "
+                              "default: $EVALTOOLS_PDF_ENGINE, else weasyprint").tag(config=True)
+
+    @default("pdf_engine")
+    def _pdf_engine_default(self):
+        return os.environ.get("EVALTOOLS_PDF_ENGINE") or "weasyprint"
 
     @default("file_extension")
     def _file_extension_default(self):
@@ -186,7 +192,8 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
         return "index.html.j2"  # the PDF is rendered from the same HTML template
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, resources = super().from_notebook_node(nb, resources=resources, **kw)
-        pdf = html_to_pdf(html)
+        from evaltools.report.engines import get_pdf_engine
+
+        pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
         resources["output_extension"] = ".pdf"
         return pdf, resources

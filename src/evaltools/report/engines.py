@@ -1,0 +1,63 @@
+"""PDF engines for the evaltools PDF exporter: a small registry, like papermill's engines.
+
+An engine takes the exporter, the notebook and nbconvert's resources and returns the PDF bytes and
+the resources. Select one with ``EvaltoolsPDFExporter.pdf_engine`` (a configurable traitlet:
+``jupyter nbconvert --to Evaltools_PDF --EvaltoolsPDFExporter.pdf_engine=typst``).
+
+- ``weasyprint``: the HTML report (same template as ``Evaltools_HTML``) printed by WeasyPrint.
+- ``typst``: the notebook's content laid out by Typst (``evaltools.report.typst_pdf``).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from evaltools.errors import InputError
+
+PdfEngine = Callable[..., tuple[bytes, dict]]
+_ENGINES: dict[str, PdfEngine] = {}
+
+
+class UnknownPdfEngineError(InputError, LookupError):
+    """No PDF engine by that name."""
+
+
+def register_pdf_engine(name: str, engine: PdfEngine) -> None:
+    """Make ``engine`` selectable as ``pdf_engine = name``."""
+    _ENGINES[name] = engine
+
+
+def get_pdf_engine(name: str) -> PdfEngine:
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        known = ", ".join(sorted(_ENGINES))
+        raise UnknownPdfEngineError(f"unknown PDF engine {name!r} (EvaltoolsPDFExporter.pdf_engine); "
+                                    f"choose one of: {known}") from None
+
+
+def pdf_engines() -> list[str]:
+    return sorted(_ENGINES)
+
+
+def _weasyprint(exporter, nb, resources=None, **kw) -> tuple[bytes, dict]:
+    from evaltools.report.exporter import EvaltoolsHTMLExporter
+    from evaltools.report.pdf import html_to_pdf
+
+    html, resources = EvaltoolsHTMLExporter.from_notebook_node(exporter, nb, resources=resources, **kw)
+    return html_to_pdf(html), resources
+
+
+def _typst(exporter, nb, resources=None, **kw) -> tuple[bytes, dict]:
+    from nbconvert.exporters import Exporter
+
+    from evaltools.report.metadata import METADATA_KEY
+    from evaltools.report.typst_pdf import notebook_to_pdf
+
+    # the exporter's preprocessors (drop tagged cells, stderr, errors; collect metadata), no HTML template
+    nb, resources = Exporter.from_notebook_node(exporter, nb, resources=resources, **kw)
+    return notebook_to_pdf(nb, resources.get(METADATA_KEY, {})), resources
+
+
+register_pdf_engine("weasyprint", _weasyprint)
+register_pdf_engine("typst", _typst)
