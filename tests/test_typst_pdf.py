@@ -184,7 +184,7 @@ def test_pdf_is_tagged_with_language_title_alt_texts_and_row_headers(typst_pdf):
         assert alts[0].startswith("Figur 1: Nettoledige kontanthjælpsmodtagere i Lejre og resten af landet, indeks 2012K2 = 100")
         assert [a[:8] for a in alts] == ["Figur 1:", "Figur 2:", "Figur 3:", "Figur 4:"]
         row_headers = [e for e in elements if e.S == "/TH" and any(a.get("/Scope") == "/Row" for a in e.A)]
-        assert len(row_headers) == 2 + 7 + 6 + 6  # groups, results, time placebos, data
+        assert len(row_headers) == 2 + 7 + 4 + 6 + 6  # groups, results, estimators, time placebos, data
         headings = [str(e.S) for e in elements if str(e.S) in ("/H1", "/H2", "/H3")]
         assert headings[:3] == ["/H1", "/H2", "/H3"]
         fonts = [f for page in pdf.pages for f in page.Resources.get("/Font", {}).values()]

@@ -50,10 +50,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:  # evaltools errors are printed by main()
         load_params(args.params)  # a mistake is the one line the user sees (cached: run_report reuses it)
-        _say_notebook(args.params, args.notebook)
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
+    _say_notebook(args.params, args.notebook)  # after the run: an error or interrupt stays the only line
     if result.replaced:
         print("replaced the existing report (--force)", file=sys.stderr)
     for fmt, path in result.outputs.items():
@@ -96,8 +96,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:
-        first = next((t for t in args.targets if t.is_file()), None)
-        _say_notebook(first, args.notebook)
         result = run_batch(args.targets, kommuner=args.kommuner, out_dir=args.out, name=args.name,
                            notebook=args.notebook, force=args.force, workers=args.workers,
                            executor=args.executor, scheduler=args.scheduler, formats=formats,
@@ -105,6 +103,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger, "
                     "run again to resume", EXIT_INTERRUPTED)
+    _say_notebook(next((t for t in args.targets if t.is_file()), None), args.notebook)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)
     print(f"{built} built, {reused} unchanged (skipped), {failed} failed in {result.seconds:.1f} s", file=sys.stderr)
     if failed:
