@@ -156,6 +156,23 @@ class Evaluation:
         return min(hits, key=lambda t: t.p_value) if hits else None
 
     @property
+    def mde(self):
+        """The smallest effect the design can show (80 % power, 5 % level; ``evaltools.core.power``)."""
+        if not hasattr(self, "_mde"):
+            from evaltools.core.power import minimum_detectable_effect
+
+            self._mde = minimum_detectable_effect(self.gaps)
+        return self._mde
+
+    @property
+    def mde_reader(self) -> tuple[float, float]:
+        """The MDE on the reader's scale, (decrease, increase): per cent on the log scale, else the
+        outcome's unit (then both are the same)."""
+        from evaltools.planning import reader_mde
+
+        return reader_mde(self.mde, self.design.scale)
+
+    @property
     def effect_in_units(self) -> float | None:
         """Log scale, count outcomes: the effect as persons per period (actual minus counterfactual)."""
         if self.design.scale != "log" or self.outcome is None or self.outcome.kind != "count":

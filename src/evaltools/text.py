@@ -190,6 +190,36 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
             f"estimates range from {span}, so the size depends on the method; {certainty}.")
 
 
+def mde_text(value: tuple[float, float], scale: str, unit: str, name: str, language: str = "da") -> str:
+    """'En effekt mindre end ±X procentpoint kan ikke skelnes fra tilfældige udsving for en kommune af
+    Lejres størrelse' (the minimum detectable effect, ``evaltools.core.power``). On the log scale a
+    decrease and an increase of the same log size are different percentages, so both are given."""
+    down, up = value
+    if not (np.isfinite(down) and np.isfinite(up)):
+        return ("Der er for få sammenligningskommuner til, at nogen effekt kan skelnes fra tilfældige udsving."
+                if language == "da" else "There are too few comparison kommuner for any effect to be told apart "
+                "from random fluctuation.")
+    da = language == "da"
+    if scale == "log":
+        d, u = fmt_number(down, 0, language), fmt_number(up, 0, language)
+        amount = (f"et fald på {d} procent eller en stigning på {u} procent" if da
+                  else f"a fall of {d} per cent or a rise of {u} per cent")
+        if da:
+            return (f"En effekt mindre end {amount} kan ikke skelnes fra tilfældige udsving for en kommune af "
+                    f"{_genitive(name)} størrelse.")
+        return f"An effect smaller than {amount} cannot be told apart from random fluctuation for a kommune of {name}'s size."
+    amount = f"±{fmt_number(up, 1, language)} {unit}"
+    if da:
+        return (f"En effekt mindre end {amount} kan ikke skelnes fra tilfældige udsving for en kommune af "
+                f"{_genitive(name)} størrelse.")
+    return f"An effect smaller than {amount} cannot be told apart from random fluctuation for a kommune of {name}'s size."
+
+
+def mde_sentence(ev: Evaluation, language: str = "da") -> str:
+    """The MDE sentence for page 1 (80 % power at the 5 % level, from the placebo kommuner)."""
+    return mde_text(ev.mde_reader, ev.design.scale, ev.unit_in(language), ev.kommune.name, language)
+
+
 def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     """Sentences: 'happened', 'compared', 'sure', 'trend_warning' (may be ''), 'caveat', 'verdict'."""
     da = language == "da"

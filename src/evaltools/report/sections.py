@@ -39,6 +39,7 @@ from evaltools.text import (
     estimator_rows,
     estimators_sentence,
     headline,
+    mde_sentence,
     method_paragraphs,
     per_period,
     synthetic_paragraph,
@@ -185,8 +186,10 @@ class Report:
             comparison_detail=comparison_detail(ev, lang),
             figure=figure_html(fig, alt_trends(ev, 1, lang), caption),
             claim=claim_box(ev, self.claim, lang) if self.claim else None,
+            mde=mde_sentence(ev, lang),
         )
-        text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], v["caveat"]])
+        text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], mde_sentence(ev, lang),
+                          v["caveat"]])
         return Section("front_page", html, text, self.document_metadata())
 
     def numbers(self) -> Section:
