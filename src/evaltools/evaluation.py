@@ -317,6 +317,15 @@ def evaluate_panel(
     else:
         design = make_design(panel, treated, start, pre_start=pre_start, post_end=post_end,
                              comparison=comparison, scale=scale)
+    if len(design.treated) > 1:
+        raise InputError("evaluate_panel takes one treated unit; for several use "
+                         "evaltools.group_evaluation.evaluate_group")
+    return evaluate_design(panel, design, statistic=statistic, language=language)
+
+
+def evaluate_design(panel: Panel | CorePanel, design: Design, *, statistic: str = "t",
+                    language: str = "da") -> Evaluation:
+    """Everything ``evaluate_panel`` computes, for a design already checked (one treated unit)."""
     cp = core_panel(panel)
     g = compute_gaps(cp, design)
     j = g.treated_index
