@@ -167,10 +167,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         lang = params.language
         pre, post = p.design.describe_windows(lang)
         unit = ("procent" if lang == "da" else "per cent") if p.design.scale == "log" else _unit(params.outcome, lang)
-        print(f"{path}: {mde_text(p.reader_effect, p.design.scale, unit, p.kommune, lang)}")
+        print(f"{path}: {mde_text(p.reader_effect, p.design.scale, unit, p.kommuner, lang)}")
         shifted = (" (start after the data ends: the most recent windows that fit)" if p.shifted else "")
         print(f"  windows: before {pre}, after {post}{shifted}; 80 % power at the 5 % level, "
-              f"placebo test on {p.mde.n_placebos} kommuner (critical |t| {p.mde.critical_value:.2f}, "
+              f"placebo test on {p.mde.n_placebos:,} {'sets of kommuner' if len(p.kommuner) > 1 else 'kommuner'} (critical |t| {p.mde.critical_value:.2f}, "
               f"MDE = {p.mde.t_units:.2f} standard errors)")
     return code
 

@@ -46,7 +46,7 @@ class ReportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kommune: Union[str, int]
+    kommune: Union[str, int, list[Union[str, int]]]  # a list: several kommuner, one start
     outcome: str
     start: Union[str, int]
     initiative: str
@@ -73,7 +73,14 @@ class ReportParams(BaseModel):
     @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
     @classmethod
     def _as_text(cls, v):
+        if isinstance(v, list):
+            return [str(x) for x in v]
         return None if v is None else str(v)
+
+    @property
+    def kommuner(self) -> list[str]:
+        """The treated kommuner as a list (one or several)."""
+        return list(self.kommune) if isinstance(self.kommune, list) else [self.kommune]
 
     def notebook_parameters(self) -> dict:
         """The values papermill injects (JSON-friendly)."""
@@ -156,8 +163,11 @@ def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
 
 def check_against_data(params: ReportParams, path: str | Path = "<params>") -> None:
     """Check kommune, outcome and dates against the data before anything runs."""
+    if isinstance(params.kommune, list) and not params.kommune:
+        raise ParamsError(path, "is an empty list; name at least one kommune", "kommune")
     try:
-        get_kommune(params.kommune)
+        for k in params.kommuner:
+            get_kommune(k)
     except UnknownKommuneError as exc:
         raise ParamsError(path, str(exc), "kommune") from None
     try:

@@ -23,7 +23,7 @@ from evaltools.periods import format_period, parse_period
 class Plan:
     """The MDE of one design, with the windows it was computed on."""
 
-    kommune: str
+    kommuner: list[str]
     outcome: str
     design: Design
     mde: Mde
@@ -67,5 +67,10 @@ def plan(kommune, outcome: str, start, *, pre_start=None, post_end=None, compari
         shifted = True
     design = make_design(panel, kommune, start, pre_start=pre_start, post_end=post_end,
                          comparison=comparison, scale=scale)
-    mde = minimum_detectable_effect(compute_gaps(cp, design))
-    return Plan(cp.name(design.treated[0]), outcome, design, mde, shifted)
+    if len(design.treated) > 1:  # several kommuner: the pooled estimate over sets of the same size
+        from evaltools.core.group import group_test
+
+        mde = group_test(cp, design).mde()
+    else:
+        mde = minimum_detectable_effect(compute_gaps(cp, design))
+    return Plan([cp.name(u) for u in design.treated], outcome, design, mde, shifted)

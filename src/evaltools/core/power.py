@@ -56,14 +56,17 @@ def critical_value(placebo_t: np.ndarray, alpha: float = ALPHA) -> float:
 
 
 def _smallest_shift(t: np.ndarray, c: float, power: float) -> float:
-    """Smallest m > 0 with mean(|t + m| > c) >= power (power is a step function of m: try its steps)."""
+    """Smallest m > 0 with mean(|t + m| > c) >= power. Power is a step function of m that changes
+    only at m = c - t_i and m = -c - t_i; every step is evaluated at once with a sorted search."""
+    if not np.isfinite(c) or len(t) == 0:
+        return float("inf")
+    ts = np.sort(t)
     steps = np.concatenate([c - t, -c - t])
-    steps = np.sort(steps[steps >= 0])
-    for m in steps:
-        m_above = float(m) + 1e-9  # just past the step, where |t + m| > c is strict
-        if np.mean(np.abs(t + m_above) > c) >= power:
-            return m_above
-    return float("inf")
+    m = np.sort(steps[steps >= 0]) + 1e-9  # just past each step, where |t + m| > c is strict
+    above = len(ts) - np.searchsorted(ts, c - m, side="right")  # t + m > c
+    below = np.searchsorted(ts, -c - m, side="left")  # t + m < -c
+    ok = np.flatnonzero((above + below) / len(ts) >= power)
+    return float(m[ok[0]]) if len(ok) else float("inf")
 
 
 def power_curve_t(placebo_t: np.ndarray, shift_t: float, alpha: float = ALPHA) -> float:

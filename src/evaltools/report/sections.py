@@ -115,11 +115,19 @@ class Report:
         claim: dict | None = None,
         **extra,
     ) -> Report:
-        """Evaluate and wrap in a Report; the notebook's one call."""
+        """Evaluate and wrap in a Report; the notebook's one call. A list of kommuner gives a
+        ``GroupReport`` (several kommuner, one start) with the same section calls."""
         # the same keys and values papermill injected, so the hash equals the runner's
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
                       report_date=report_date, author=author, language=language, claim=claim, **extra)
+        if isinstance(kommune, (list, tuple)):
+            from evaltools.report.group import GroupReport
+
+            return GroupReport.build(kommune=kommune, outcome=outcome, start=start, initiative=initiative,
+                                     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
+                                     committee=committee, report_date=report_date, author=author,
+                                     language=language, claim=claim, params=params)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
