@@ -15,6 +15,7 @@ CLAIMS = {  # params file -> a phrase of the quoted claim, as in the issue
     "horsens": "halveret fra 500 til 250",
     "lyngby-taarbaek": "faldt 27,2 procent, mens den i hele landet faldt 17,5 procent",
     "egedal": "Route 25",
+    "egedal-route25": "fælles projekt for unge ledige i Egedal, Ikast-Brande og Odder",
     "hoersholm": "2,7 millioner kroner",
     "gladsaxe": "end i Ballerup",
 }

@@ -98,6 +98,14 @@ def group_mde_sentence(g: GroupEvaluation, language: str = "da") -> str:
     return mde_text(g.mde_reader, g.design.scale, g.unit_in(language), [k.name for k in g.kommuner], language)
 
 
+def each_sentence(g: GroupEvaluation, language: str = "da") -> str:
+    """'Hver for sig: Egedal +22,3 procent (placebo-p = 0,57), ...' for page 1."""
+    label = "placebo-p" if language == "da" else "placebo p"
+    parts = [f"{u.kommune.name} {fmt_number(u.effect, 1, language, signed=True)} {u.unit_in(language)} "
+             f"({label} = {fmt_p(u.p_value, language)})" for u in g.units]
+    return ("Hver for sig: " if language == "da" else "Each on its own: ") + _join(parts, language) + "."
+
+
 def unit_rows(g: GroupEvaluation, language: str = "da") -> list[dict[str, str]]:
     """Each kommune's own estimate against the common comparison group, with its own placebo test."""
     rows = []
