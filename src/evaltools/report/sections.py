@@ -13,6 +13,7 @@ import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
+from evaltools.errors import InputError
 from evaltools.evaluation import Evaluation, evaluate
 from evaltools.figures import (
     alt_event_study,
@@ -101,7 +102,7 @@ class Report:
         cls,
         *,
         kommune: str,
-        outcome: str,
+        outcome: str | None,
         start: str,
         initiative: str,
         pre_start: str | None = None,
@@ -121,6 +122,17 @@ class Report:
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
                       report_date=report_date, author=author, language=language, claim=claim, **extra)
+        goals = params.pop("goals", None)
+        if goals is not None:  # a plan with several goals
+            from evaltools.report.goals import GoalsReport
+
+            params["goals"] = goals
+            return GoalsReport.build(kommune=kommune, goals=goals, start=start, initiative=initiative,
+                                     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
+                                     committee=committee, report_date=report_date, author=author,
+                                     language=language, claim=claim, params=params)
+        if outcome is None:
+            raise InputError("give an outcome, or goals: a list of goals each with its outcome")
         if isinstance(kommune, (list, tuple)):
             from evaltools.report.group import GroupReport
 
