@@ -31,7 +31,9 @@ def claims_batch(root, tmp_path_factory):
 
 
 def test_every_claim_report_builds(claims_batch):
-    assert {r["name"]: r["status"] for r in claims_batch.rows} == {name: "ok" for name in CLAIMS}
+    # the plan with several goals builds too; it has no single result row, so no claims-page line
+    assert {r["name"]: r["status"] for r in claims_batch.rows} == {
+        **{name: "ok" for name in CLAIMS}, "lyngby-taarbaek-plan-2016": "ok"}
 
 
 @pytest.mark.parametrize("name", list(CLAIMS))

@@ -144,7 +144,8 @@ def run_batch(
         bar.close()
 
     result.rows = [rows[j.name] for j in jobs]
-    ok_rows = [r for r in result.rows if r["status"] == "ok"]
+    # a plan with several goals has no single result row: its own report is the overview of its goals
+    ok_rows = [r for r in result.rows if r["status"] == "ok" and r.get("outcome")]
     if ok_rows:
         from evaltools.report.overview import render_overview
 
