@@ -40,11 +40,13 @@ def multiple_sentence(n_tested: int, n_goals: int, language: str = "da") -> str:
         if n_goals > n_tested:
             s += f" {n_goals - n_tested} af planens {n_goals} mål kunne ikke beregnes, men står i tabellen."
         return s
-    s = (f"With {n_tested} goals, about {expected} would look clear by chance alone (5 % of them), even if "
+    s = (f"With {n_tested} goal{'s' if n_tested != 1 else ''}, about {expected} would look clear by chance alone (5 % of them), even if "
          "nothing worked. The placebo p-values are therefore also adjusted for multiple comparisons (Holm's "
          "method); the assessment uses the adjusted p-value.")
     if n_goals > n_tested:
-        s += f" {n_goals - n_tested} of the plan's {n_goals} goals could not be calculated but are listed."
+        missing = n_goals - n_tested
+        s += (f" {missing} of the plan's {n_goals} goals could not be calculated but "
+              f"{'is' if missing == 1 else 'are'} listed.")
     return s
 
 
