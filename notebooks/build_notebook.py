@@ -36,6 +36,7 @@ report_date = None  # fx "2026-11-22"; standard: i dag
 author = ""
 language = "da"  # "da" eller "en"
 claim = None  # en offentliggjort påstand: {"text": ..., "source": ..., "measure": ..., "value": ...}
+goals = None  # en plan med flere mål: [{"label": ..., "direction": "fald", "outcome": ...}, ...]
 params_file = None  # params-filen, sat af evaltools run / evaltools notebook (kun til orientering)'''
 
 BUILD = """import evaltools
@@ -44,6 +45,7 @@ report = evaltools.Report.build(
     kommune=kommune, outcome=outcome, start=start, initiative=initiative,
     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
     committee=committee, report_date=report_date, author=author, language=language, claim=claim,
+    goals=goals,
 )
 report.front_page()"""
 

@@ -15,6 +15,7 @@ CLAIMS = {  # params file -> a phrase of the quoted claim, as in the issue
     "horsens": "halveret fra 500 til 250",
     "lyngby-taarbaek": "faldt 27,2 procent, mens den i hele landet faldt 17,5 procent",
     "egedal": "Route 25",
+    "egedal-route25": "fælles projekt for unge ledige i Egedal, Ikast-Brande og Odder",
     "hoersholm": "2,7 millioner kroner",
     "gladsaxe": "end i Ballerup",
 }
@@ -30,7 +31,9 @@ def claims_batch(root, tmp_path_factory):
 
 
 def test_every_claim_report_builds(claims_batch):
-    assert {r["name"]: r["status"] for r in claims_batch.rows} == {name: "ok" for name in CLAIMS}
+    # the plan with several goals builds too; it has no single result row, so no claims-page line
+    assert {r["name"]: r["status"] for r in claims_batch.rows} == {
+        **{name: "ok" for name in CLAIMS}, "lyngby-taarbaek-plan-2016": "ok"}
 
 
 @pytest.mark.parametrize("name", list(CLAIMS))

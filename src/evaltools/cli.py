@@ -205,6 +205,67 @@ def cmd_check(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """The smallest effect each params file's design can show, before anything is run."""
+    from evaltools.params import ParamsError, load_params
+    from evaltools.design import DesignError
+    from evaltools.periods import PeriodError
+    from evaltools.planning import plan
+
+    from evaltools.data import DataNotCachedError
+
+    code = 0
+    for path in args.params:
+        try:
+            params = load_params(path, check_data=False)
+        except EvaltoolsError as exc:
+            code = max(code, _err(str(exc), exit_code(exc)))
+            continue
+        goals = params.goals if params.goals is not None else [None]
+        for goal in goals:
+            outcome = params.outcome if goal is None else goal.outcome
+            where = f"{path}" if goal is None else f"{path}: {goal.label}"
+            if outcome is None:
+                print(f"{where}: no data (not measurable with the available data)")
+                continue
+            try:
+                try:
+                    p = plan(params.kommune, outcome, params.start, pre_start=params.pre_start,
+                             post_end=params.post_end, comparison=params.comparison, scale=params.scale)
+                except (DesignError, PeriodError) as exc:
+                    raise ParamsError(path, str(exc), getattr(exc, "field", None) or "start") from None
+            except DataNotCachedError:
+                print(f"{where}: data not fetched (evaltools data fetch --outcome {outcome})")
+                continue
+            except EvaltoolsError as exc:
+                code = max(code, _err(str(exc), exit_code(exc)))
+                continue
+            _print_plan(where, p, outcome, params.language)
+    return code
+
+
+def _print_plan(where: str, p, outcome: str, lang: str) -> None:
+    from evaltools.text import mde_text
+
+    pre, post = p.design.describe_windows(lang)
+    unit = ("procent" if lang == "da" else "per cent") if p.design.scale == "log" else _unit(outcome, lang)
+    print(f"{where}: {mde_text(p.reader_effect, p.design.scale, unit, p.kommuner, lang)}")
+    shifted = (" (start after the data ends: the most recent windows that fit)" if p.shifted else "")
+    what = "sets of kommuner" if len(p.kommuner) > 1 else "kommuner"
+    print(f"  windows: before {pre}, after {post}{shifted}; 80 % power at the 5 % level, "
+          f"placebo test on {p.mde.n_placebos:,} {what} (critical |t| {p.mde.critical_value:.2f}, "
+          f"MDE = {p.mde.t_units:.2f} standard errors)")
+
+
+def _unit(outcome_id: str, language: str) -> str:
+    from evaltools.data import get_outcome
+
+    o = get_outcome(outcome_id)
+    if o.kind == "rate":
+        return "procentpoint" if language == "da" else "percentage points"
+    return o.unit(language)
+
+
 def cmd_kommuner(args: argparse.Namespace) -> int:
     from evaltools.kommuner import all_kommuner
 
@@ -307,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--allow-missing", action="store_true",
                      help="keep values hidden for discretion ('..', '*', '-', empty) as missing instead of refusing the file")
     imp.set_defaults(func=cmd_data_import)
+
+    plan_ = sub.add_parser("plan", help="the smallest effect the data can show for a params file, before running")
+    plan_.add_argument("params", type=Path, nargs="+")
+    plan_.set_defaults(func=cmd_plan)
 
     sub.add_parser("kommuner", help="list the 98 kommuner with codes and slugs").set_defaults(func=cmd_kommuner)
     outcomes = sub.add_parser("outcomes", help="list the outcomes a params file can name")

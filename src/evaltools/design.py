@@ -41,7 +41,7 @@ def core_panel(panel: Panel | CorePanel) -> CorePanel:
 
 def make_design(
     panel: Panel | CorePanel,
-    kommune: str | int | Kommune,
+    kommune: str | int | Kommune | Sequence[str | int | Kommune],
     start: str | pd.Period,
     *,
     pre_start: str | pd.Period | None = None,
@@ -51,7 +51,13 @@ def make_design(
 ) -> Design:
     """Check a kommune design against the data; default windows 8 quarters (4 years) before the
     start and 4 quarters (2 years) from it."""
-    k = get_kommune(kommune)
+    many = isinstance(kommune, (list, tuple))
+    treated = [get_kommune(x) for x in kommune] if many else [get_kommune(kommune)]
+    if many and not treated:
+        raise DesignError("the list of kommuner is empty; name at least one", "kommune")
+    repeated = [t.name for t in dict.fromkeys(treated) if treated.count(t) > 1]
+    if repeated:  # 'Egedal, 240' is one kommune named twice
+        raise DesignError(f"{', '.join(repeated)} is listed more than once; name each kommune once", "kommune")
     if isinstance(panel, CorePanel):
         cp, default_scale = panel, scale or "level"
     else:
@@ -65,11 +71,14 @@ def make_design(
     if not (isinstance(comparison, str) and comparison in ("rest", "national")):
         names = [comparison] if isinstance(comparison, (str, int)) else list(comparison)
         comp_kommuner = list(dict.fromkeys(get_kommune(c) for c in names))  # 'Roskilde, 265' is one kommune
-        if k in comp_kommuner:
-            raise DesignError(f"{k.name} cannot be in its own comparison group", "comparison")
+        if both := [t.name for t in treated if t in comp_kommuner]:
+            raise DesignError(f"{', '.join(both)} cannot be in its own comparison group" if not many else
+                              f"{', '.join(both)} is both in kommune and in comparison; remove it from one",
+                              "comparison")
         comparison = tuple(c.code for c in comp_kommuner)
     try:
-        return make_core_design(cp, k.code, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
+        codes = [t.code for t in treated] if many else treated[0].code
+        return make_core_design(cp, codes, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
                                 scale=scale or default_scale, default_pre=DEFAULT_PRE.get(cp.freq),
                                 default_post=DEFAULT_POST.get(cp.freq))
     except DesignError as exc:

@@ -156,6 +156,23 @@ class Evaluation:
         return min(hits, key=lambda t: t.p_value) if hits else None
 
     @property
+    def mde(self):
+        """The smallest effect the design can show (80 % power, 5 % level; ``evaltools.core.power``)."""
+        if not hasattr(self, "_mde"):
+            from evaltools.core.power import minimum_detectable_effect
+
+            self._mde = minimum_detectable_effect(self.gaps)
+        return self._mde
+
+    @property
+    def mde_reader(self) -> tuple[float, float]:
+        """The MDE on the reader's scale, (decrease, increase): per cent on the log scale, else the
+        outcome's unit (then both are the same)."""
+        from evaltools.planning import reader_mde
+
+        return reader_mde(self.mde, self.design.scale)
+
+    @property
     def effect_in_units(self) -> float | None:
         """Log scale, count outcomes: the effect as persons per period (actual minus counterfactual)."""
         if self.design.scale != "log" or self.outcome is None or self.outcome.kind != "count":
@@ -300,6 +317,15 @@ def evaluate_panel(
     else:
         design = make_design(panel, treated, start, pre_start=pre_start, post_end=post_end,
                              comparison=comparison, scale=scale)
+    if len(design.treated) > 1:
+        raise InputError("evaluate_panel takes one treated unit; for several use "
+                         "evaltools.group_evaluation.evaluate_group")
+    return evaluate_design(panel, design, statistic=statistic, language=language)
+
+
+def evaluate_design(panel: Panel | CorePanel, design: Design, *, statistic: str = "t",
+                    language: str = "da") -> Evaluation:
+    """Everything ``evaluate_panel`` computes, for a design already checked (one treated unit)."""
     cp = core_panel(panel)
     g = compute_gaps(cp, design)
     j = g.treated_index

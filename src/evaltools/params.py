@@ -41,13 +41,26 @@ class Claim(BaseModel):
     exact: bool = False  # true when the report's outcome is exactly the claim's measure
 
 
+class Goal(BaseModel):
+    """One goal of a plan with several goals: the outcome that measures it (None: no data at all)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    direction: Literal["fald", "stigning"]
+    outcome: Union[str, None] = None  # None: "ikke målbar med de tilgængelige data"
+    target: Union[float, str, None] = None  # the plan's own target, as written (e.g. -10 or "under 400")
+    proxy: bool = False  # the outcome is the closest available measure, not the goal's own
+    note: str = ""  # what the outcome measures instead, or why there is no data
+
+
 class ReportParams(BaseModel):
     """What one report needs. Unknown keys are errors (no silently ignored typos)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kommune: Union[str, int]
-    outcome: str
+    kommune: Union[str, int, list[Union[str, int]]]  # a list: several kommuner, one start
+    outcome: Union[str, None] = None  # required unless goals are given
     start: Union[str, int]
     initiative: str
     pre_start: Union[str, int, None] = None
@@ -59,6 +72,7 @@ class ReportParams(BaseModel):
     author: str = ""
     language: Literal["da", "en"] = "da"
     claim: Union[Claim, None] = None
+    goals: Union[list[Goal], None] = None  # a plan with several goals, same start and windows
 
     @field_validator("start", "pre_start", "post_end", mode="before")
     @classmethod
@@ -73,11 +87,20 @@ class ReportParams(BaseModel):
     @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
     @classmethod
     def _as_text(cls, v):
+        if isinstance(v, list):
+            return [str(x) for x in v]
         return None if v is None else str(v)
 
+    @property
+    def kommuner(self) -> list[str]:
+        """The treated kommuner as a list (one or several)."""
+        return list(self.kommune) if isinstance(self.kommune, list) else [self.kommune]
+
     def notebook_parameters(self) -> dict:
-        """The values papermill injects (JSON-friendly)."""
+        """The values papermill injects (JSON-friendly); ``goals`` only when given."""
         out = self.model_dump()
+        if out["goals"] is None:
+            del out["goals"]
         if out["report_date"] is not None:
             out["report_date"] = out["report_date"].isoformat()
         return out
@@ -99,14 +122,18 @@ def _first_error(path: Path, exc: ValidationError) -> ParamsError:
     # an unknown key first: 'Kommune:' is both unknown and leaves 'kommune' missing
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
-    key = ".".join(str(x) for x in err["loc"] if not isinstance(x, int)) or None
+    loc = err["loc"]
+    key = ".".join(str(x) if not isinstance(x, int) else str(x + 1) for x in loc
+                   if not isinstance(x, int) or (loc and loc[0] == "goals")) or None
     if err["type"] == "extra_forbidden":
         parent, _, name = str(key).rpartition(".")
-        allowed = list(Claim.model_fields) if parent == "claim" else FIELDS
+        allowed = (list(Claim.model_fields) if parent == "claim" else list(Goal.model_fields)
+                   if parent.startswith("goals") else FIELDS)
         return ParamsError(path, f"unknown key{_did_you_mean(name, allowed)}; allowed keys: {', '.join(allowed)}", key)
     if err["type"] == "missing":
         return ParamsError(path, "is required but missing", key)
-    key = key.split(".")[0] if key else key
+    if key and not key.startswith("goals."):
+        key = key.split(".")[0]
     if err["type"] == "value_error":  # our own validators: the message is the whole story
         return ParamsError(path, str(err["ctx"]["error"]), key)
     given = err.get("input")
@@ -156,10 +183,18 @@ def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
 
 def check_against_data(params: ReportParams, path: str | Path = "<params>") -> None:
     """Check kommune, outcome and dates against the data before anything runs."""
+    if isinstance(params.kommune, list) and not params.kommune:
+        raise ParamsError(path, "is an empty list; name at least one kommune", "kommune")
     try:
-        get_kommune(params.kommune)
+        for k in params.kommuner:
+            get_kommune(k)
     except UnknownKommuneError as exc:
         raise ParamsError(path, str(exc), "kommune") from None
+    if params.goals is not None:
+        check_goals(params, path)
+        return
+    if params.outcome is None:
+        raise ParamsError(path, "is required (or give goals: a list of goals, each with its outcome)", "outcome")
     try:
         get_outcome(params.outcome)
     except UnknownOutcomeError as exc:
@@ -176,3 +211,41 @@ def check_against_data(params: ReportParams, path: str | Path = "<params>") -> N
         raise ParamsError(path, str(exc), "comparison") from None
     except (DesignError, PeriodError) as exc:
         raise ParamsError(path, str(exc), getattr(exc, "field", None) or "start") from None
+
+
+FREQ_WORDS = {"Q": "quarterly", "Y": "annual", "M": "monthly", "N": "numbered"}
+
+
+def check_goals(params: ReportParams, path: str | Path = "<params>") -> None:
+    """A plan with several goals: at least one goal, known outcomes, one frequency, one design."""
+    goals = params.goals
+    if not goals:
+        raise ParamsError(path, "is an empty list; give at least one goal ({outcome, direction, label})", "goals")
+    if params.outcome is not None:
+        raise ParamsError(path, "give either outcome (one measure) or goals (several), not both", "outcome")
+    first: tuple[int, str] | None = None
+    for i, goal in enumerate(goals, 1):
+        if goal.outcome is None:
+            continue
+        key = f"goals.{i}.outcome"
+        try:
+            o = get_outcome(goal.outcome)
+        except UnknownOutcomeError as exc:
+            raise ParamsError(path, str(exc), key) from None
+        if first is None:
+            first = (i, o.freq)
+        elif o.freq != first[1]:
+            raise ParamsError(path, f"{goal.outcome} is {FREQ_WORDS.get(o.freq, o.freq)} but goal {first[0]} is "
+                                    f"{FREQ_WORDS.get(first[1], first[1])}; the goals share one start and windows, "
+                                    "so give them outcomes of the same frequency", key)
+        try:
+            panel = load_panel(goal.outcome)
+        except DataNotCachedError:
+            continue  # listed in the report as 'data not fetched', with the command that fetches it
+        try:
+            make_design(panel, params.kommune, params.start, pre_start=params.pre_start, post_end=params.post_end,
+                        comparison=params.comparison, scale=params.scale)
+        except UnknownKommuneError as exc:
+            raise ParamsError(path, str(exc), "comparison") from None
+        except (DesignError, PeriodError) as exc:
+            raise ParamsError(path, f"{exc} (goal {i}, {goal.outcome})", getattr(exc, "field", None) or "start") from None

@@ -190,6 +190,42 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
             f"estimates range from {span}, so the size depends on the method; {certainty}.")
 
 
+def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | list[str], language: str = "da") -> str:
+    """'En effekt mindre end ±X procentpoint kan ikke skelnes fra tilfældige udsving for en kommune af
+    Lejres størrelse' (the minimum detectable effect, ``evaltools.core.power``). On the log scale a
+    decrease and an increase of the same log size are different percentages, so both are given.
+    Several ``names``: 'for tre kommuner af Egedals, Ikast-Brandes og Odders størrelse'."""
+    from evaltools.group_text import count_word
+
+    names = [names] if isinstance(names, str) else list(names)
+    down, up = value
+    da = language == "da"
+    if not (np.isfinite(down) and np.isfinite(up)):
+        return ("Der er for få sammenligningskommuner til, at nogen effekt kan skelnes fra tilfældige udsving."
+                if da else "There are too few comparison kommuner for any effect to be told apart "
+                "from random fluctuation.")
+    if scale == "log":
+        d, u = fmt_number(down, 0, language), fmt_number(up, 0, language)
+        amount = (f"et fald på {d} procent eller en stigning på {u} procent" if da
+                  else f"a fall of {d} per cent or a rise of {u} per cent")
+    else:
+        amount = f"±{fmt_number(up, 1, language)} {unit}"
+    if len(names) == 1:
+        whose = (f"en kommune af {_genitive(names[0])} størrelse" if da else f"a kommune of {names[0]}'s size")
+    else:
+        n = count_word(len(names), language)
+        whose = (f"{n} kommuner af {_join([_genitive(x) for x in names], language)} størrelse" if da else
+                 f"{n} kommuner of {_join([x + chr(39) + 's' for x in names], language)} size")
+    if da:
+        return f"En effekt mindre end {amount} kan ikke skelnes fra tilfældige udsving for {whose}."
+    return f"An effect smaller than {amount} cannot be told apart from random fluctuation for {whose}."
+
+
+def mde_sentence(ev: Evaluation, language: str = "da") -> str:
+    """The MDE sentence for page 1 (80 % power at the 5 % level, from the placebo kommuner)."""
+    return mde_text(ev.mde_reader, ev.design.scale, ev.unit_in(language), ev.kommune.name, language)
+
+
 def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     """Sentences: 'happened', 'compared', 'sure', 'trend_warning' (may be ''), 'caveat', 'verdict'."""
     da = language == "da"

@@ -32,13 +32,21 @@ class DesignError(InputError, ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Design:
-    """``treated`` holds unit ids (one today); ``comparison`` is "rest", "national" or unit ids."""
+    """``treated`` holds unit ids; ``comparison`` is "rest", "national" or unit ids. ``excluded``
+    units are left out of every comparison group and are no placebos (the other treated units,
+    when one of several treated units is evaluated on its own)."""
 
     treated: tuple[str, ...]
     start: object  # pd.Period or int
     window: pd.Index  # pre_start .. post_end, contiguous
     comparison: str | tuple[str, ...]
     scale: str
+    excluded: tuple[str, ...] = ()
+
+    def single(self, unit: str) -> "Design":
+        """The design for one of the treated units alone: the others excluded from every group."""
+        others = tuple(u for u in self.treated if u != unit)
+        return Design((unit,), self.start, self.window, self.comparison, self.scale, others)
 
     @property
     def pre_start(self):
@@ -91,8 +99,12 @@ def make_design(
     """Check a design against the data and fill in default windows (the whole panel unless
     ``default_pre``/``default_post`` periods are given)."""
     treated_ids = tuple(panel.check_units([treated] if isinstance(treated, (str, int)) else treated, f"treated {panel.noun}"))
-    if len(treated_ids) != 1:
-        raise DesignError(f"exactly one treated {panel.noun} is supported so far", "treated")
+    if not treated_ids:
+        raise DesignError(f"name at least one treated {panel.noun}", "treated")
+    repeated = [u for u in dict.fromkeys(treated_ids) if treated_ids.count(u) > 1]
+    if repeated:
+        raise DesignError(f"{', '.join(panel.name(u) for u in repeated)} is listed more than once; "
+                          f"name each treated {panel.noun} once", "treated")
     first, last = panel.first, panel.last
     span = format_span(first, last)
     start_p = _period(panel, start, "start")
@@ -141,7 +153,7 @@ def make_design(
             f"period(s); at least {MIN_PRE_PERIODS} are needed to judge the trend before the start",
             "pre_start",
         )
-    name = panel.name(treated_ids[0])
+    name = ", ".join(panel.name(u) for u in treated_ids)
     if isinstance(comparison, str) and comparison in ("rest", "national"):
         comp: str | tuple[str, ...] = comparison
         if comparison == "national" and panel.national is None:
@@ -153,19 +165,22 @@ def make_design(
     else:
         names = [comparison] if isinstance(comparison, (str, int)) else list(comparison)
         comp = tuple(dict.fromkeys(panel.check_units(names, f"comparison {panel.noun}")))  # 'Roskilde, 265' is one
-        if set(treated_ids) & set(comp):
-            raise DesignError(f"{name} cannot be in its own comparison group", "comparison")
+        if both := [u for u in treated_ids if u in comp]:
+            both_names = ", ".join(panel.name(u) for u in both)
+            raise DesignError(f"{both_names} cannot be in its own comparison group" if len(treated_ids) == 1 else
+                              f"{both_names} is both treated and in the comparison group; remove it from one", "comparison")
         if not comp:
             raise DesignError("the comparison list is empty", "comparison")
     if scale not in SCALES:
         raise DesignError(f"scale must be 'log' or 'level', not '{scale}'", "scale")
     design = Design(treated_ids, start_p, panel.periods[i_pre:i_post + 1], comp, scale)
-    y = panel.series(treated_ids[0]).reindex(design.window)
-    if y.isna().any():
-        gaps = ", ".join(format_period(p) for p in y[y.isna()].index)
-        raise DesignError(f"{name} has no data for {gaps} in {panel.label}", "treated")
-    if scale == "log" and (y <= 0).any():
-        raise DesignError(f"{name} has zero values in the window, so the log scale is undefined; use scale: level", "scale")
+    for unit in treated_ids:
+        y, name = panel.series(unit).reindex(design.window), panel.name(unit)
+        if y.isna().any():
+            gaps = ", ".join(format_period(p) for p in y[y.isna()].index)
+            raise DesignError(f"{name} has no data for {gaps} in {panel.label}", "treated")
+        if scale == "log" and (y <= 0).any():
+            raise DesignError(f"{name} has zero values in the window, so the log scale is undefined; use scale: level", "scale")
     return design
 
 
@@ -186,7 +201,7 @@ class Gaps:
     @property
     def n_comparison(self) -> int:
         """Units in the treated unit's "rest" group (complete data, not itself)."""
-        return len(self.codes) - 1 - len(self.missing)
+        return len(self.codes) - 1 - len(self.missing) - len(self.design.excluded)
 
     @property
     def placebo_mask(self) -> np.ndarray:
@@ -219,6 +234,8 @@ def comparison_weights(panel: Panel, design: Design, complete: np.ndarray | None
             members = np.zeros(n)
             for c in comp:
                 members[codes.index(c)] = 1.0
+        for c in design.excluded:
+            members[codes.index(c)] = 0.0
         W = np.tile(members, (n, 1))
         np.fill_diagonal(W, 0.0)  # a unit is never in its own comparison group
         W[:, j] = 0.0  # nor is the real treated unit in a placebo's
@@ -249,9 +266,9 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
         C = C + a[:, None] * N[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         G = np.log(Y) - np.log(C) if design.scale == "log" else Y - C
-    valid = np.isfinite(G).all(axis=1) & has_comparison
+    valid = np.isfinite(G).all(axis=1) & has_comparison & ~np.isin(codes, design.excluded)
     G[~valid] = np.nan  # unusable placebo rows: NaN, not +-inf, so later arithmetic stays quiet
-    missing = [c for c, ok in zip(codes, complete) if not ok]
+    missing = [c for c, ok in zip(codes, complete) if not ok and c not in design.excluded]
     return Gaps(design, codes, j, Y, C, G, valid, design.is_post, missing)
 
 

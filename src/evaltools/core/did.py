@@ -14,10 +14,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+
 
 from evaltools.errors import InputError
+
+
+class _Lazy:
+    """statsmodels and scipy.stats load on first use: ``evaltools plan`` and ``check`` need only numpy."""
+
+    def __init__(self, module: str):
+        self._module, self._loaded = module, None
+
+    def __getattr__(self, name: str):
+        if self._loaded is None:
+            from importlib import import_module
+
+            self._loaded = import_module(self._module)
+        return getattr(self._loaded, name)
+
+
+sm = _Lazy("statsmodels.api")
+stats = _Lazy("scipy.stats")
 
 DID_TERM = "treated:post"
 FEW_CLUSTERS = 30

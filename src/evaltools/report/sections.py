@@ -13,6 +13,7 @@ import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
+from evaltools.errors import InputError
 from evaltools.evaluation import Evaluation, evaluate
 from evaltools.figures import (
     alt_event_study,
@@ -39,6 +40,7 @@ from evaltools.text import (
     estimator_rows,
     estimators_sentence,
     headline,
+    mde_sentence,
     method_paragraphs,
     per_period,
     synthetic_paragraph,
@@ -100,7 +102,7 @@ class Report:
         cls,
         *,
         kommune: str,
-        outcome: str,
+        outcome: str | None,
         start: str,
         initiative: str | None = None,
         pre_start: str | None = None,
@@ -114,11 +116,30 @@ class Report:
         claim: dict | None = None,
         **extra,
     ) -> Report:
-        """Evaluate and wrap in a Report; the notebook's one call."""
+        """Evaluate and wrap in a Report; the notebook's one call. A list of kommuner gives a
+        ``GroupReport`` (several kommuner, one start) with the same section calls."""
         # the same keys and values papermill injected, so the hash equals the runner's
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
                       report_date=report_date, author=author, language=language, claim=claim, **extra)
+        goals = params.pop("goals", None)
+        if goals is not None:  # a plan with several goals
+            from evaltools.report.goals import GoalsReport
+
+            params["goals"] = goals
+            return GoalsReport.build(kommune=kommune, goals=goals, start=start, initiative=initiative,
+                                     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
+                                     committee=committee, report_date=report_date, author=author,
+                                     language=language, claim=claim, params=params)
+        if outcome is None:
+            raise InputError("give an outcome, or goals: a list of goals each with its outcome")
+        if isinstance(kommune, (list, tuple)):
+            from evaltools.report.group import GroupReport
+
+            return GroupReport.build(kommune=kommune, outcome=outcome, start=start, initiative=initiative,
+                                     pre_start=pre_start, post_end=post_end, comparison=comparison, scale=scale,
+                                     committee=committee, report_date=report_date, author=author,
+                                     language=language, claim=claim, params=params)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
@@ -187,8 +208,10 @@ class Report:
             comparison_detail=comparison_detail(ev, lang),
             figure=figure_html(fig, alt_trends(ev, 1, lang), caption),
             claim=claim_box(ev, self.claim, lang) if self.claim else None,
+            mde=mde_sentence(ev, lang),
         )
-        text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], v["caveat"]])
+        text = "\n".join([self.title, v["verdict"], v["happened"], v["compared"], v["sure"], mde_sentence(ev, lang),
+                          v["caveat"]])
         return Section("front_page", html, text, self.document_metadata())
 
     def numbers(self) -> Section:

@@ -188,7 +188,8 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
         bar.close()
 
     result.rows = [rows[j.name] for j in jobs]
-    ok_rows = [r for r in result.rows if r["status"] == "ok"]
+    # a plan with several goals has no single result row: its own report is the overview of its goals
+    ok_rows = [r for r in result.rows if r["status"] == "ok" and r.get("outcome")]
     if ok_rows:
         from evaltools.report.overview import render_overview
 

@@ -30,6 +30,8 @@ class Job:
         if self.params is None:
             return ""
         try:
+            if isinstance(self.params.kommune, list):  # several kommuner, one start
+                return ", ".join(get_kommune(k).name for k in self.params.kommune)
             return get_kommune(self.params.kommune).name
         except UnknownKommuneError:
             return str(self.params.kommune)

@@ -1,0 +1,73 @@
+"""A plan with several goals: Holm by hand, page 1 lists every goal, bad goals fail in one line."""
+
+import html
+
+import pytest
+
+from evaltools.cli import main
+from evaltools.evaluation import evaluate
+from evaltools.goals import evaluate_goals, holm
+from evaltools.report.goals import GoalsReport, multiple_sentence
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.03, 0.04, 0.5 -> 4*0.01, max(0.04, 3*0.03), max(0.09, 2*0.04), max(0.09, 0.5)
+    assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm([0.6, 0.9]) == pytest.approx([1.0, 1.0])
+
+
+def test_multiple_comparisons_sentence_matches_the_issue():
+    assert multiple_sentence(6, 6).startswith("Med 6 mål forventes omkring 0,3 at se tydelige ud alene ved tilfældighed")
+    assert "0,05" in multiple_sentence(1, 6) and "5 af planens 6 mål kunne ikke beregnes" in multiple_sentence(1, 6)
+
+
+GOALS = [
+    {"label": "Færre kontanthjælpsmodtagere", "direction": "fald", "outcome": "kontanthjaelp_nettoledige"},
+    {"label": "Flere i beskæftigelse", "direction": "stigning", "outcome": "fuldtidsbeskaeftigede", "target": "+2 %"},
+    {"label": "Færre sygedagpengeforløb over 26 uger", "direction": "fald"},
+]
+
+
+def test_goals_share_the_design_and_are_holm_adjusted():
+    ge = evaluate_goals("Lyngby-Taarbæk", GOALS, "2016K1", pre_start="2014K1", post_end="2016K4")
+    raw = [evaluate("Lyngby-Taarbæk", g["outcome"], "2016K1", pre_start="2014K1", post_end="2016K4").p_value
+           for g in GOALS[:2]]
+    assert [g.evaluation.p_value for g in ge.tested] == pytest.approx(raw)
+    assert [g.p_adjusted for g in ge.tested] == pytest.approx(holm(raw))
+    assert ge.goals[2].status == "no_data" and ge.goals[2].evaluation is None
+    r = GoalsReport(ge, "Plan 2016")
+    page = html.unescape(r.front_page().html)
+    for header in ["Mål", "Retning", "Vores beregning", "Placebo-p", "Justeret p (Holm)", "Vurdering"]:
+        assert header in page
+    for g in GOALS:
+        assert g["label"] in page
+    assert "ikke målbar med de tilgængelige data" in page
+    assert "mål: +2 %" in page
+    assert "Med 2 mål forventes omkring 0,1 at se tydelige ud alene ved tilfældighed" in page
+    assert "Mål 3: Færre sygedagpengeforløb over 26 uger" in r.numbers().html
+
+
+BAD = {
+    "empty": ("goals: []\n", "goals: is an empty list"),
+    "unknown": ("goals:\n  - {label: a, direction: fald, outcome: kontanthjaelp_nettoledige}\n"
+                "  - {label: b, direction: fald, outcome: sygedagpenge}\n", "goals.2.outcome: Unknown outcome 'sygedagpenge'"),
+    "frequency": ("goals:\n  - {label: a, direction: fald, outcome: kontanthjaelp_nettoledige}\n"
+                  "  - {label: b, direction: fald, outcome: ledighedsprocent}\n",
+                  "goals.2.outcome: ledighedsprocent is annual but goal 1 is quarterly"),
+    "direction": ("goals:\n  - {label: a, direction: ned, outcome: kontanthjaelp_nettoledige}\n",
+                  "goals.1.direction: input should be 'fald' or 'stigning'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_goals_fail_in_one_line_naming_the_key(tmp_path, capsys, case):
+    text, message = BAD[case]
+    params = tmp_path / f"{case}.yaml"
+    params.write_text("kommune: Lyngby-Taarbæk\ninitiative: X\nstart: 2016K1\n" + text, encoding="utf-8")
+    out = tmp_path / "reports"
+    code = main(["run", str(params), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err, err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
