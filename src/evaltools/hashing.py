@@ -31,6 +31,30 @@ def panel_hash(panel) -> str:
     return h.hexdigest()[:LENGTH]
 
 
+def outcomes_hash(outcomes: list[str | None], load=None) -> str | None:
+    """Hash of the data a report on these outcomes uses (one outcome: its :func:`panel_hash`).
+
+    An outcome that cannot be loaded (not fetched yet) counts as missing, so fetching it later
+    changes the hash; ``None`` (a goal with no data at all) is left out. ``load`` defaults to
+    :func:`evaltools.data.load_panel`. Returns None when nothing could be hashed.
+    """
+    if load is None:
+        from evaltools.data import load_panel as load
+    from evaltools.errors import EvaltoolsError
+
+    parts = []
+    for outcome in dict.fromkeys(o for o in outcomes if o):
+        try:
+            parts.append(panel_hash(load(outcome)))
+        except (EvaltoolsError, LookupError, ValueError):
+            parts.append(f"missing:{outcome}")
+    if not parts:
+        return None
+    if len(parts) == 1 and not parts[0].startswith("missing:"):
+        return parts[0]
+    return _digest("\n".join(parts).encode("utf-8"))
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """Hash of the installed evaltools package: its code, templates and styles."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from evaltools.figures import alt_trends, figure_html, plot_trends
 from evaltools.formatting import fmt_number, fmt_p
 from evaltools.goals import GoalResult, GoalsEvaluation, evaluate_goals
-from evaltools.hashing import code_hash, data_hash, params_hash
+from evaltools.hashing import code_hash, outcomes_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.sections import Report, Section, package_versions
@@ -112,13 +112,16 @@ class GoalsReport:
     def document_metadata(self) -> dict:
         lang = self.language
         words = ("parametre", "data", "kode") if lang == "da" else ("params", "data", "code")
-        footer = (f"Kilde: Danmarks Statistik · evaltools {dict(package_versions()).get('evaltools', '')}\n"
-                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
+        # every goal's data, as the batch ledger hashes them (a goal not fetched yet counts as missing)
+        data = outcomes_hash([g.outcome for g in self.evaluation.goals])
+        credit = "Kilde: Danmarks Statistik" if lang == "da" else "Source: Statistics Denmark"
+        footer = (f"{credit} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
+                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data} · {words[2]} {code_hash()}")
         return {"title": self.title, "author": self.author or "evaltools", "lang": lang,
                 "subject": self.initiative, "keywords": ["evaluering" if lang == "da" else "evaluation",
                                                          self.evaluation.kommune.name],
                 "footer": footer, "date": self.date.isoformat(),
-                "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()}}
+                "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()}}
 
     def front_page(self) -> Section:
         ge, lang, W = self.evaluation, self.language, self.W

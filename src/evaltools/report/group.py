@@ -10,7 +10,7 @@ from evaltools.figures import alt_event_study, alt_trends, figure_html, plot_eve
 from evaltools.formatting import fmt_number
 from evaltools.group_evaluation import GroupEvaluation, evaluate_group
 from evaltools.group_text import count_word, each_sentence, group_comparison, group_method, group_verdict, names, unit_rows
-from evaltools.hashing import code_hash, data_hash, params_hash
+from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.sections import Report, Section, package_versions
@@ -102,8 +102,9 @@ class GroupReport:
         g, lang = self.evaluation, self.language
         source = footer_line(g.panel.source, g.outcome, lang)
         words = ("parametre", "data", "kode") if lang == "da" else ("params", "data", "code")
+        data = panel_hash(g.panel)  # the data this report used, whatever its origin
         footer = (f"{source} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
-                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data_hash()} · {words[2]} {code_hash()}")
+                  f"{words[0]} {params_hash(self.params)} · {words[1]} {data} · {words[2]} {code_hash()}")
         kommuner = [k.name for k in g.kommuner]
         return {
             "title": self.title,
@@ -114,7 +115,7 @@ class GroupReport:
                          else ["evaluation", *kommuner, g.outcome.table, "difference-in-differences"]),
             "footer": footer,
             "date": self.date.isoformat(),
-            "hashes": {"params": params_hash(self.params), "data": data_hash(), "code": code_hash()},
+            "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
             "results": {
                 **{k: (v.item() if hasattr(v, "item") else v) for k, v in g.tidy().iloc[0].items()},
                 "claim": (self.claim or {}).get("text"),

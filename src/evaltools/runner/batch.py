@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaltools.errors import InputError
-from evaltools.hashing import code_hash, file_hash, panel_hash, params_hash
+from evaltools.hashing import code_hash, file_hash, outcomes_hash, params_hash
 from evaltools.kommuner import get_kommune
 from evaltools.runner import interrupts
 from evaltools.runner.executors import JobSpec, get_executor
@@ -110,21 +110,23 @@ def run_batch(
     return result
 
 
-def _data_hashes(jobs: Sequence[Job]) -> dict[str, str | None]:
-    """Per outcome, the hash of the data its reports will use (None if it cannot be loaded: the
-    report then fails with the reason)."""
-    from evaltools.data import load_panel
-    from evaltools.errors import EvaltoolsError
+def _outcomes(job: Job) -> list[str | None]:
+    """The outcomes a report reads: its one outcome, or each goal's."""
+    if job.params is None:
+        return []
+    if job.params.goals:
+        return [g.outcome for g in job.params.goals]
+    return [job.params.outcome]
 
-    out: dict[str, str | None] = {}
+
+def _data_hashes(jobs: Sequence[Job]) -> dict[tuple, str | None]:
+    """Per set of outcomes, the hash of the data its reports will use (None if none can be
+    loaded: the report then fails with the reason). Loaded once per outcome set."""
+    out: dict[tuple, str | None] = {}
     for job in jobs:
-        outcome = job.params.outcome if job.params is not None else None
-        if outcome is None or outcome in out:
-            continue
-        try:
-            out[outcome] = panel_hash(load_panel(outcome))
-        except (EvaltoolsError, LookupError, ValueError):
-            out[outcome] = None
+        key = tuple(_outcomes(job))
+        if key and key not in out:
+            out[key] = outcomes_hash(list(key))
     return out
 
 
@@ -138,7 +140,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     rows: dict[str, dict] = {}
     now = lambda: dt.datetime.now().isoformat(timespec="seconds")  # noqa: E731
     for job in jobs:
-        hashes = {"data_hash": data.get(job.params.outcome) if job.params else None, **common,
+        hashes = {"data_hash": data.get(tuple(_outcomes(job))), **common,
                   "params_hash": params_hash(job.params.notebook_parameters()) if job.params else None}
         row = _base_row(job, hashes)
         if job.error is not None:
