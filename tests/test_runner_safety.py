@@ -200,3 +200,20 @@ def test_the_data_hash_is_the_hash_of_the_data_used(tmp_path, cache):
     first, same, changed = imported(1.0), imported(1.0), imported(1.3)
     assert first == same != changed
     assert panel_hash(load_panel("kontanthjaelp_nettoledige")) not in (first, changed)  # no national series
+
+
+def test_a_plan_hashes_every_goal_and_counts_an_unfetched_one_as_missing(tmp_path, cache):
+    """The goals report and the batch ledger share outcomes_hash: a goal whose data arrive later
+    (fetched or imported) changes the hash, so resume rebuilds the plan's report."""
+    from evaltools.data import load_panel
+    from evaltools.data.importer import import_table
+    from evaltools.hashing import outcomes_hash, panel_hash
+
+    embedded = "kontanthjaelp_nettoledige"
+    assert outcomes_hash([embedded]) == panel_hash(load_panel(embedded))  # one outcome: its panel's hash
+    assert outcomes_hash([None]) is None  # a goal with no data at all hashes nothing
+    before = outcomes_hash([embedded, "import:qa", None])  # import:qa does not exist yet
+    import_table(_export(tmp_path / "qa.csv", 1.0), name="qa", label="Test", unit="personer")
+    after = outcomes_hash([embedded, "import:qa", None])
+    assert before != after
+    assert after == outcomes_hash([embedded, "import:qa"])  # the unmeasurable goal adds nothing
