@@ -3,8 +3,7 @@ placebo p-values, a sentence on multiple comparisons), then one section per goal
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from evaltools.figures import alt_trends, figure_html, plot_trends
 from evaltools.formatting import fmt_number, fmt_p
@@ -12,8 +11,7 @@ from evaltools.goals import GoalResult, GoalsEvaluation, evaluate_goals
 from evaltools.hashing import code_hash, outcomes_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
-from evaltools.report.sections import Report, Section, package_versions
-from evaltools.report.templating import render
+from evaltools.report.sections import Report, ReportBase, Section, package_versions, parse_report_date
 from evaltools.text import caveats, headline, mde_sentence, verdict
 
 WORDS = {
@@ -51,14 +49,8 @@ def multiple_sentence(n_tested: int, n_goals: int, language: str = "da") -> str:
 
 
 @dataclass
-class GoalsReport:
+class GoalsReport(ReportBase):
     evaluation: GoalsEvaluation
-    initiative: str
-    committee: str = ""
-    date: dt.date = field(default_factory=dt.date.today)
-    author: str = ""
-    params: dict = field(default_factory=dict)
-    claim: dict | None = None
 
     @classmethod
     def build(cls, *, kommune, goals, start, initiative, pre_start=None, post_end=None, comparison="rest",
@@ -66,12 +58,8 @@ class GoalsReport:
               params: dict | None = None) -> GoalsReport:
         ge = evaluate_goals(kommune, goals, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
                             scale=scale, language=language)
-        date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
+        date = parse_report_date(report_date)
         return cls(ge, initiative, committee, date, author or "evaltools", params or {}, dict(claim) if claim else None)
-
-    @property
-    def language(self) -> str:
-        return self.evaluation.language
 
     @property
     def W(self) -> dict:
@@ -81,9 +69,6 @@ class GoalsReport:
     def title(self) -> str:
         return LABELS[self.language]["title"].format(initiative=self.initiative,
                                                       kommune=self.evaluation.kommune.full_name)
-
-    def _render(self, name: str, **ctx) -> str:
-        return render(f"{name}.html.j2", L=LABELS[self.language], lang=self.language, **ctx)
 
     def _label(self, g: GoalResult) -> str:
         W = self.W

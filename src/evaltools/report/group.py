@@ -3,8 +3,7 @@ then one section per kommune (its own estimate and figures), method and appendix
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from evaltools.figures import alt_event_study, alt_trends, figure_html, plot_event_study, plot_trends
 from evaltools.formatting import fmt_number
@@ -13,9 +12,8 @@ from evaltools.group_text import count_word, each_sentence, group_comparison, gr
 from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
-from evaltools.report.sections import Report, Section, package_versions
+from evaltools.report.sections import Report, ReportBase, Section, package_versions, parse_report_date
 from evaltools.report.source import footer_line
-from evaltools.report.templating import render
 from evaltools.text import caveats, claim_box, verdict
 
 GROUP_COLORS = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#35978f"]
@@ -62,16 +60,10 @@ def alt_group_trends(g: GroupEvaluation, number: int, language: str = "da") -> s
 
 
 @dataclass
-class GroupReport:
+class GroupReport(ReportBase):
     """Everything a several-kommuner report shows; the same section calls as ``Report``."""
 
     evaluation: GroupEvaluation
-    initiative: str
-    committee: str = ""
-    date: dt.date = field(default_factory=dt.date.today)
-    author: str = ""
-    params: dict = field(default_factory=dict)
-    claim: dict | None = None
 
     @classmethod
     def build(cls, *, kommune, outcome, start, initiative, pre_start=None, post_end=None, comparison="rest",
@@ -79,24 +71,13 @@ class GroupReport:
               params: dict | None = None) -> GroupReport:
         g = evaluate_group(kommune, outcome, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
                            scale=scale, language=language)
-        date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
+        date = parse_report_date(report_date)
         return cls(g, initiative, committee, date, author or "evaltools", params or {}, dict(claim) if claim else None)
-
-    @property
-    def language(self) -> str:
-        return self.evaluation.language
-
-    @property
-    def L(self) -> dict:
-        return LABELS[self.language]
 
     @property
     def title(self) -> str:
         kommuner = names(self.evaluation, self.language)
         return self.L["title"].format(initiative=self.initiative, kommune=kommuner)
-
-    def _render(self, name: str, **ctx) -> str:
-        return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
 
     def document_metadata(self) -> dict:
         g, lang = self.evaluation, self.language

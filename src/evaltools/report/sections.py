@@ -85,17 +85,41 @@ def _param_text(value) -> str:
     return str(value)
 
 
-@dataclass
-class Report:
-    """Everything one report shows, built from an Evaluation plus the committee context."""
+def parse_report_date(value) -> dt.date:
+    """The report's date: ``report_date`` from the params (ISO), else today."""
+    return dt.date.fromisoformat(str(value)) if value else dt.date.today()
 
-    evaluation: Evaluation
+
+@dataclass
+class ReportBase:
+    """What every kind of report holds (one kommune, several, a plan with goals): its evaluation
+    plus the committee context, and the report's language, labels and fragment templates."""
+
+    evaluation: object
     initiative: str
     committee: str = ""
     date: dt.date = field(default_factory=dt.date.today)
     author: str = ""
     params: dict = field(default_factory=dict)
     claim: dict | None = None
+
+    @property
+    def language(self) -> str:
+        return self.evaluation.language
+
+    @property
+    def L(self) -> dict:
+        return LABELS[self.language]
+
+    def _render(self, name: str, **ctx) -> str:
+        return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
+
+
+@dataclass
+class Report(ReportBase):
+    """Everything one report shows, built from an Evaluation plus the committee context."""
+
+    evaluation: Evaluation
 
     @classmethod
     def build(
@@ -142,26 +166,14 @@ class Report:
                                      language=language, claim=claim, params=params)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
-        date = dt.date.fromisoformat(str(report_date)) if report_date else dt.date.today()
         initiative = initiative or LABELS[language]["default_initiative"]  # not one kommune's own text
-        return cls(ev, initiative=initiative, committee=committee, date=date,
+        return cls(ev, initiative=initiative, committee=committee, date=parse_report_date(report_date),
                    author=author or "evaltools", params=params, claim=dict(claim) if claim else None)
 
     # -- helpers ------------------------------------------------------------------------------
     @property
-    def language(self) -> str:
-        return self.evaluation.language
-
-    @property
-    def L(self) -> dict:
-        return LABELS[self.language]
-
-    @property
     def title(self) -> str:
         return self.L["title"].format(initiative=self.initiative, kommune=self.evaluation.kommune.full_name)
-
-    def _render(self, name: str, **ctx) -> str:
-        return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
 
     def document_metadata(self) -> dict:
         ev = self.evaluation
