@@ -275,23 +275,14 @@ def cmd_kommuner(args: argparse.Namespace) -> int:
 
 
 def cmd_outcomes(args: argparse.Namespace) -> int:
-    from evaltools.data import OUTCOMES, load_panel
-    from evaltools.data.cache import entries
     from evaltools.data.catalogue import get_outcome
-    from evaltools.data.snapshot_io import DataNotCachedError
+    from evaltools.listings import outcomes
 
-    imported = sorted({m["outcome"] for m in entries() if str(m.get("outcome") or "").startswith("import:")})
     print(f"{'id':<28} {'table':<8} {'coverage':<14} {'unit':<17} {'better':<7} {'areas':<15} label")
-    for outcome_id in [*OUTCOMES, *imported]:
-        o = get_outcome(outcome_id)
-        try:
-            coverage = load_panel(o.id).coverage()
-        except DataNotCachedError:
-            coverage = "fetch first"
-        national = "national total" if o.has_national else "kommuner only"
-        better = "lower" if o.lower_is_better else "higher"
-        print(f"{o.id:<28} {o.table:<8} {coverage:<14} {o.unit_da:<17} {better:<7} {national:<15} {o.label_da}")
+    for r in outcomes().itertuples():  # the same table as evaltools.outcomes() in a notebook
+        print(f"{r.id:<28} {r.table:<8} {r.coverage:<14} {r.unit:<17} {r.better:<7} {r.areas:<15} {r.label}")
         if args.details:
+            o = get_outcome(r.id)
             print(f"    {o.source_note_da}")
             if o.origin == "dst":
                 query = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in o.query.items())

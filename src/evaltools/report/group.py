@@ -97,12 +97,7 @@ class GroupReport(ReportBase):
             "footer": footer,
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
-            "results": {
-                **{k: (v.item() if hasattr(v, "item") else v) for k, v in g.tidy().iloc[0].items()},
-                "claim": (self.claim or {}).get("text"),
-                "claim_value": (self.claim or {}).get("value"),
-                "claim_measure": (self.claim or {}).get("measure"),
-            },
+            "results": self._results(g.tidy()),
         }
 
     def front_page(self) -> Section:

@@ -114,6 +114,12 @@ class ReportBase:
     def _render(self, name: str, **ctx) -> str:
         return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
 
+    def _results(self, tidy) -> dict:
+        """The ledger's numbers: the evaluation's one tidy row (plain Python values) and the claim."""
+        claim = self.claim or {}
+        return {**{k: (v.item() if hasattr(v, "item") else v) for k, v in tidy.iloc[0].items()},
+                "claim": claim.get("text"), "claim_value": claim.get("value"), "claim_measure": claim.get("measure")}
+
 
 @dataclass
 class Report(ReportBase):
@@ -193,12 +199,7 @@ class Report(ReportBase):
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
             # the numbers, so a batch ledger records exactly what this report shows
-            "results": {
-                **{k: (v.item() if hasattr(v, "item") else v) for k, v in ev.tidy().iloc[0].items()},
-                "claim": (self.claim or {}).get("text"),
-                "claim_value": (self.claim or {}).get("value"),
-                "claim_measure": (self.claim or {}).get("measure"),
-            },
+            "results": self._results(ev.tidy()),
         }
 
     # -- sections -----------------------------------------------------------------------------
