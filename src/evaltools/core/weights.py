@@ -21,11 +21,25 @@ MAX_ITER_PRE_SPARSIFY = 100
 
 
 @njit(cache=True)
+def _quad_terms(x, Gx, c):  # pragma: no cover - compiled
+    """x'x, x'Gx and c'x: the pieces of the objective and of the line search."""
+    xx = 0.0
+    xGx = 0.0
+    cx = 0.0
+    for m in range(x.shape[0]):
+        xx += x[m] * x[m]
+        xGx += x[m] * Gx[m]
+        cx += c[m] * x[m]
+    return xx, xGx, cx
+
+
+@njit(cache=True)
 def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # pragma: no cover - compiled
     """Frank-Wolfe with exact line search for one problem, from its Gram quantities (see fw_batch)."""
     k = x.shape[0]
     eta = n_rows * zeta * zeta
     Gx = G @ x
+    xx, xGx, cx = _quad_terms(x, Gx, c)  # kept up to date after each step
     prev = np.inf
     last = np.inf
     for t in range(max_iter):
@@ -37,13 +51,6 @@ def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # prag
                 if hg < best:
                     best = hg
                     i = m
-        xx = 0.0
-        xGx = 0.0
-        cx = 0.0
-        for m in range(k):
-            xx += x[m] * x[m]
-            xGx += x[m] * Gx[m]
-            cx += c[m] * x[m]
         dx2 = 1.0 - 2.0 * x[i] + xx
         if dx2 > 0.0:
             hg_dx = best - (xGx - cx + eta * xx)
@@ -55,13 +62,7 @@ def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # prag
                 x[m] *= keep
                 Gx[m] = keep * Gx[m] + step * G[i, m]
             x[i] += step
-        xx = 0.0
-        xGx = 0.0
-        cx = 0.0
-        for m in range(k):
-            xx += x[m] * x[m]
-            xGx += x[m] * Gx[m]
-            cx += c[m] * x[m]
+        xx, xGx, cx = _quad_terms(x, Gx, c)
         val = zeta * zeta * xx + (xGx - 2.0 * cx + bb) / n_rows
         prev = last
         last = val
