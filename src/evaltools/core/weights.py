@@ -21,53 +21,117 @@ MAX_ITER_PRE_SPARSIFY = 100
 
 
 @njit(cache=True)
-def _quad_terms(x, Gx, c):  # pragma: no cover - compiled
-    """x'x, x'Gx and c'x: the pieces of the objective and of the line search."""
-    xx = 0.0
-    xGx = 0.0
-    cx = 0.0
-    for m in range(x.shape[0]):
-        xx += x[m] * x[m]
-        xGx += x[m] * Gx[m]
-        cx += c[m] * x[m]
-    return xx, xGx, cx
+def _first_argmin(a, V, cmask):  # pragma: no cover - compiled
+    """argmin over m of ``a * V[m] - cmask[m]`` and its value; ties go to the first index.
+
+    Four independent running minima (each keeps its first occurrence) merged by (value, index):
+    the same answer as one pass, without one long chain of dependent comparisons.
+    """
+    k = V.shape[0]
+    b0 = b1 = b2 = b3 = np.inf
+    i0 = i1 = i2 = i3 = -1
+    k4 = k - k % 4
+    for m in range(0, k4, 4):
+        h0 = a * V[m] - cmask[m]
+        h1 = a * V[m + 1] - cmask[m + 1]
+        h2 = a * V[m + 2] - cmask[m + 2]
+        h3 = a * V[m + 3] - cmask[m + 3]
+        if h0 < b0:
+            b0 = h0
+            i0 = m
+        if h1 < b1:
+            b1 = h1
+            i1 = m + 1
+        if h2 < b2:
+            b2 = h2
+            i2 = m + 2
+        if h3 < b3:
+            b3 = h3
+            i3 = m + 3
+    for m in range(k4, k):
+        h0 = a * V[m] - cmask[m]
+        if h0 < b0:
+            b0 = h0
+            i0 = m
+    best, i = b0, i0
+    if b1 < best or (b1 == best and i1 < i):
+        best, i = b1, i1
+    if b2 < best or (b2 == best and i2 < i):
+        best, i = b2, i2
+    if b3 < best or (b3 == best and i3 < i):
+        best, i = b3, i3
+    return i, best
 
 
 @njit(cache=True)
 def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # pragma: no cover - compiled
-    """Frank-Wolfe with exact line search for one problem, from its Gram quantities (see fw_batch)."""
+    """Frank-Wolfe with exact line search for one problem, from its Gram quantities (see fw_batch).
+
+    The iterates are synthdid's; only their bookkeeping is cheaper. A step ``x <- (1-s) x + s e_i``
+    rescales every weight, so x and Gx are kept as ``a * X`` and ``a * H``: a step changes the
+    scalar a, one entry of X and adds a multiple of G's row i to V = H + eta X (the gradient is
+    ``a V - c``). x'x, x'Gx and c'x are updated from the step alone and recomputed exactly every
+    64 iterations, and X is rescaled to a = 1 before a underflows.
+    """
     k = x.shape[0]
     eta = n_rows * zeta * zeta
-    Gx = G @ x
-    xx, xGx, cx = _quad_terms(x, Gx, c)  # kept up to date after each step
+    cmask = np.where(allowed, c, -np.inf)  # a candidate not allowed has gradient +inf
+    a = 1.0
+    X = x.copy()
+    V = G @ X + eta * X
+    XX = XH = CX = 0.0
+    for m in range(k):
+        XX += X[m] * X[m]
+        XH += X[m] * (V[m] - eta * X[m])
+        CX += c[m] * X[m]
     prev = np.inf
     last = np.inf
     for t in range(max_iter):
-        i = -1
-        best = np.inf
-        for m in range(k):
-            if allowed[m]:
-                hg = Gx[m] - c[m] + eta * x[m]
-                if hg < best:
-                    best = hg
-                    i = m
-        dx2 = 1.0 - 2.0 * x[i] + xx
+        i, best = _first_argmin(a, V, cmask)
+        xx, xGx, cx = a * a * XX, a * a * XH, a * CX
+        dx2 = 1.0 - 2.0 * a * X[i] + xx
         if dx2 > 0.0:
+            Hi = V[i] - eta * X[i]
             hg_dx = best - (xGx - cx + eta * xx)
-            denom = G[i, i] - 2.0 * Gx[i] + xGx + eta * dx2
+            denom = G[i, i] - 2.0 * a * Hi + xGx + eta * dx2
             step = -hg_dx / denom if denom > 0.0 else 0.0
             step = min(1.0, max(0.0, step))
             keep = 1.0 - step
-            for m in range(k):
-                x[m] *= keep
-                Gx[m] = keep * Gx[m] + step * G[i, m]
-            x[i] += step
-        xx, xGx, cx = _quad_terms(x, Gx, c)
-        val = zeta * zeta * xx + (xGx - 2.0 * cx + bb) / n_rows
+            if keep < 1e-12:  # x becomes the vertex e_i
+                for m in range(k):
+                    X[m] = 0.0
+                    V[m] = G[i, m]
+                X[i] = 1.0
+                V[i] += eta
+                a, XX, XH, CX = 1.0, 1.0, G[i, i], c[i]
+            else:
+                a *= keep
+                d = step / a
+                XX += 2.0 * d * X[i] + d * d
+                XH += 2.0 * d * Hi + d * d * G[i, i]
+                CX += d * c[i]
+                X[i] += d
+                for m in range(k):
+                    V[m] += d * G[i, m]
+                V[i] += eta * d
+                if a < 1e-6 or (t & 63) == 63:
+                    if a < 1e-6:
+                        for m in range(k):
+                            X[m] *= a
+                            V[m] *= a
+                        a = 1.0
+                    XX = XH = CX = 0.0
+                    for m in range(k):
+                        XX += X[m] * X[m]
+                        XH += X[m] * (V[m] - eta * X[m])
+                        CX += c[m] * X[m]
+        val = zeta * zeta * a * a * XX + (a * a * XH - 2.0 * a * CX + bb) / n_rows
         prev = last
         last = val
         if t >= 1 and prev - last <= min_decrease * min_decrease:
             break
+    for m in range(k):
+        x[m] = a * X[m]
     return x
 
 
