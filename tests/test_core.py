@@ -69,6 +69,27 @@ def test_estimators_placebo_p_values_use_the_same_studentisation(prop99):
     assert t.loc["sc", "pre_rmspe"] == pytest.approx(np.sqrt((pre**2).mean()))
 
 
+@pytest.mark.parametrize("method", ["sc", "sc_demeaned", "sdid"])
+def test_placebo_weights_solved_together_equal_one_solve_per_unit(prop99, method):
+    # the placebo runs share one Frank-Wolfe batch; each must equal the unit solved on its own
+    from evaltools.core import weights as W
+    from evaltools.core.estimators import transformed_levels
+
+    Y, is_post = transformed_levels(prop99.gaps), prop99.gaps.is_post
+    california = list(prop99.gaps.codes).index("California")
+    candidates = np.array([i for i in range(Y.shape[0]) if i != california])
+    targets = np.array([california, *candidates[[0, 7, 20, 37]]])
+    each = getattr(W, f"{method}_weights_each")(Y, targets, candidates, is_post)
+    for p, target in enumerate(targets):
+        donors = candidates[candidates != target]
+        treated = np.r_[np.zeros(len(donors), dtype=bool), True]
+        one = getattr(W, f"{method}_weights")(np.vstack([Y[donors], Y[target]]), treated, is_post)
+        assert each.omega[p][candidates == target].sum() == 0.0
+        np.testing.assert_allclose(each.omega[p][candidates != target], one.omega, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(each.lambda_[p], one.lambda_, rtol=0, atol=1e-9)
+        assert each.omega_intercept == one.omega_intercept
+
+
 def test_prop99_linear_pretrend_sees_the_trend_the_joint_test_misses(prop99):
     lt = prop99.linear_trend
     gap = prop99.gaps.gaps[prop99.gaps.treated_index, :19]

@@ -24,48 +24,41 @@ import pandas as pd
 from evaltools.core.design import Gaps
 from evaltools.core.did import did_statistics
 from evaltools.core.inference import PlaceboTest, _permutation_p
-from evaltools.core.weights import Weights, sc_demeaned_weights, sc_weights, sdid_weights
+from evaltools.core.weights import Weights, sc_demeaned_weights_each, sc_weights_each, sdid_weights_each
 
 METHODS = ("did", "sc", "sc_demeaned", "sdid")
-SOLVERS: dict[str, Callable[..., Weights]] = {"sc": sc_weights, "sc_demeaned": sc_demeaned_weights, "sdid": sdid_weights}
+# each: (Y, targets, candidates, is_post) -> Weights with one row per target (see weights.sc_weights_each)
+SOLVERS: dict[str, Callable[..., Weights]] = {"sc": sc_weights_each, "sc_demeaned": sc_demeaned_weights_each,
+                                            "sdid": sdid_weights_each}
 
 
-def _unit_gap(Y: np.ndarray, target: int, donors: np.ndarray, is_post: np.ndarray, solver) -> tuple[float, np.ndarray, float, Weights]:
-    """Estimate, gap series (unit minus weighted donors) and pre-period RMSPE of one unit."""
-    rows = np.append(donors, target)
-    treated = np.zeros(len(rows), dtype=bool)
-    treated[-1] = True
-    w = solver(Y[rows], treated, is_post)
-    gap = Y[target] - w.omega @ Y[donors]
-    est = float(gap[is_post].mean() - w.lambda_ @ gap[~is_post])
-    pre = gap[~is_post]
-    if w.omega_intercept:  # the fit allows a constant level difference (the unit weights' intercept)
-        pre = pre - pre.mean()
-    return est, gap, float(np.sqrt(np.mean(pre**2))), w
+def _gaps_each(Y: np.ndarray, targets: np.ndarray, candidates: np.ndarray, is_post: np.ndarray, method: str):
+    """Each target's estimate and gap series (unit minus its weighted donors), and the weights."""
+    w = SOLVERS[method](Y, targets, candidates, is_post)
+    gaps = Y[targets] - w.omega @ Y[candidates]
+    est = gaps[:, is_post].mean(axis=1) - np.einsum("pt,pt->p", w.lambda_, gaps[:, ~is_post])
+    return est, gaps, w
 
 
 def synthetic_placebo(g: Gaps, Y: np.ndarray, method: str, alpha: float = 0.05) -> tuple[PlaceboTest, float, Weights]:
     """The method for the treated unit and for every placebo unit, studentised as the DiD is."""
-    solver = SOLVERS[method]
-    j, mask, is_post = g.treated_index, g.placebo_mask, g.is_post
+    j, is_post = g.treated_index, g.is_post
     usable = np.where(g.valid | (np.arange(len(g.valid)) == j))[0]
-    est_j, gap_j, rmspe_j, w_j = _unit_gap(Y, j, usable[usable != j], is_post, solver)
-    codes, ests, gaps = [], [], []
-    for i in np.where(mask)[0]:
-        donors = usable[(usable != i) & (usable != j)]
-        e, gap, _, _ = _unit_gap(Y, i, donors, is_post, solver)
-        codes.append(g.codes[i])
-        ests.append(e)
-        gaps.append(gap)
-    all_gaps = np.vstack([gap_j[None, :], *([np.vstack(gaps)] if gaps else [])])
+    placebos = np.where(g.placebo_mask)[0]
+    est, all_gaps, w = _gaps_each(Y, np.append(j, placebos), usable[usable != j], is_post, method)
+    w_j = Weights(w.omega[0], w.lambda_[0], w.omega_intercept)
+    pre = all_gaps[0, ~is_post]
+    if w.omega_intercept:  # the fit allows a constant level difference (the unit weights' intercept)
+        pre = pre - pre.mean()
+    rmspe_j = float(np.sqrt(np.mean(pre**2)))
     s = did_statistics(all_gaps, is_post)
     se = s["se"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.array([est_j, *ests]) / se
+        t = est / se
     rank, p = _permutation_p(float(abs(t[0])), np.abs(t[1:]))
     test = PlaceboTest(
-        statistic="t", estimate=est_j, std_error=float(se[0]), treated_stat=float(abs(t[0])),
-        placebo_codes=codes, placebo_estimates=np.array(ests), placebo_stats=np.abs(t[1:]),
+        statistic="t", estimate=float(est[0]), std_error=float(se[0]), treated_stat=float(abs(t[0])),
+        placebo_codes=[g.codes[i] for i in placebos], placebo_estimates=est[1:], placebo_stats=np.abs(t[1:]),
         placebo_t=t[1:], excluded=[c for i, c in enumerate(g.codes) if i != j and not g.valid[i]],
         rank=rank, p_value=p, n_as_extreme=rank - 1, alpha=alpha,
     )

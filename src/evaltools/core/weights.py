@@ -266,3 +266,57 @@ def weighted_estimate(Y: np.ndarray, treated: np.ndarray, is_post: np.ndarray, w
     """tau = (treated mean - omega' controls) over time, post mean minus lambda-weighted pre."""
     gap = Y[treated].mean(axis=0) - w.omega @ Y[~treated]
     return float(gap[is_post].mean() - w.lambda_ @ gap[~is_post])
+
+
+# --- one unit at a time against the others: the placebo runs, solved together -----------------
+
+def _each_setup(Y: np.ndarray, targets: np.ndarray, candidates: np.ndarray, is_post: np.ndarray):
+    """Which candidates each target may use (all but itself) and the noise level of its controls."""
+    allowed = candidates[None, :] != targets[:, None]
+    D = np.diff(Y[np.ix_(candidates, ~is_post)], axis=1)
+    noise = np.array([np.std(D[row], ddof=1) for row in allowed])
+    return allowed, noise
+
+
+def _omega_each(Y, targets, candidates, is_post, allowed, zeta, intercept, min_dec) -> np.ndarray:
+    """All targets' unit weights in one solve: the candidates' pre-period Gram matrix is shared."""
+    pre = ~is_post
+    A = Y[np.ix_(candidates, pre)].T
+    return simplex_weights(A, Y[np.ix_(targets, pre)], zeta, intercept, allowed, min_decrease=min_dec)
+
+
+def sc_weights_each(Y: np.ndarray, targets: np.ndarray, candidates: np.ndarray, is_post: np.ndarray) -> Weights:
+    """:func:`sc_weights` for each target against the candidates other than itself.
+
+    Row p of ``omega`` weights ``candidates`` (0 on the target itself) for ``targets[p]``: the same
+    weights as ``sc_weights`` on that target and its donors, from one Frank-Wolfe batch.
+    """
+    allowed, noise = _each_setup(Y, targets, candidates, is_post)
+    omega = _omega_each(Y, targets, candidates, is_post, allowed, 1e-6 * noise, False, 1e-5 * noise)
+    return Weights(omega, np.zeros((len(targets), int((~is_post).sum()))), False)
+
+
+def sdid_weights_each(Y: np.ndarray, targets: np.ndarray, candidates: np.ndarray, is_post: np.ndarray) -> Weights:
+    """:func:`sdid_weights` for each target against the candidates other than itself (see sc_weights_each)."""
+    allowed, noise = _each_setup(Y, targets, candidates, is_post)
+    t1 = int(is_post.sum())
+    omega = _omega_each(Y, targets, candidates, is_post, allowed, t1 ** 0.25 * noise, True, 1e-5 * noise)
+    pre = ~is_post
+    lam = np.empty((len(targets), int(pre.sum())))
+    for p, row in enumerate(allowed):  # the time weights' rows are the controls: a small problem each
+        controls = Y[candidates[row]]
+        lam[p] = simplex_weights(controls[:, pre], controls[:, is_post].mean(axis=1), 1e-6 * noise[p], True,
+                                 min_decrease=1e-5 * noise[p])[0]
+    return Weights(omega, lam, True)
+
+
+def sc_demeaned_weights_each(Y: np.ndarray, targets: np.ndarray, candidates: np.ndarray, is_post: np.ndarray) -> Weights:
+    """:func:`sc_demeaned_weights` for each target against the candidates other than itself."""
+    omega = np.zeros((len(targets), len(candidates)))
+    n_pre = int((~is_post).sum())
+    for p, target in enumerate(targets):
+        row = candidates != target
+        treated = np.zeros(int(row.sum()) + 1, dtype=bool)
+        treated[-1] = True
+        omega[p, row] = sc_demeaned_weights(np.vstack([Y[candidates[row]], Y[target]]), treated, is_post).omega
+    return Weights(omega, np.full((len(targets), n_pre), 1 / n_pre), True)
