@@ -126,3 +126,15 @@ def test_every_error_class_a_user_can_meet_is_in_the_one_hierarchy():
                 stray.append(f"{info.name}.{name}")
     # the params YAML loader's own error is turned into a ParamsError before anyone sees it
     assert stray == ["evaltools.params_yaml.DuplicateKeyError"]
+
+
+def test_the_command_line_does_not_build_the_iri_grammar_it_never_uses():
+    # jsonschema (under nbformat) builds rfc3987-syntax's Lark grammar on import, 2-3 s, when
+    # JupyterLab has installed it; evaltools never validates IRIs
+    code = ("import importlib.util, sys; installed = importlib.util.find_spec('rfc3987_syntax') is not None; "
+            "import evaltools.cli, nbformat; print(installed, repr(sys.modules.get('rfc3987_syntax')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    installed, module = out.split()
+    if installed != "True":
+        pytest.skip("rfc3987-syntax is not installed here")
+    assert module == "None"

@@ -41,7 +41,7 @@ class CannedEngine:
     def execute(self, notebook, parameters, cwd):
         return copy.deepcopy(self.nb)
 
-    def close(self):
+    def close(self, now=False):
         pass
 
 

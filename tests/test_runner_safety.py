@@ -217,3 +217,23 @@ def test_a_plan_hashes_every_goal_and_counts_an_unfetched_one_as_missing(tmp_pat
     after = outcomes_hash([embedded, "import:qa", None])
     assert before != after
     assert after == outcomes_hash([embedded, "import:qa"])  # the unmeasurable goal adds nothing
+
+
+def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
+    # `run` starts its kernel before it checks the params file; a mistake must not leave it running
+    from evaltools.params import ParamsError
+    from evaltools.runner import processes
+    from evaltools.runner.run import run_report
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kommune: Lejre\noutcome: kontanthjaelp_nettoledige\n", encoding="utf-8")  # no start
+    before = processes.children()
+    started = time.perf_counter()
+    with pytest.raises(ParamsError, match="start"):
+        run_report(bad, out_dir=tmp_path / "out")
+    assert time.perf_counter() - started < 2  # the error does not wait for the kernel (~4 s to start and warm)
+    deadline = time.monotonic() + 2
+    while processes.alive(list(processes.children() - before)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes.alive(list(processes.children() - before)) == []
+    assert not (tmp_path / "out").exists()

@@ -7,7 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from evaltools import __version__
+# JupyterLab installs rfc3987-syntax, and jsonschema (imported by nbformat) then builds its IRI
+# grammar on import: 2-3 s before every command. Nothing here validates IRIs. Only this program's
+# own processes (and batch workers, which import this module) skip it; a library import never does.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from evaltools import __version__  # noqa: E402
 from evaltools.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EvaltoolsError, InputError, exit_code
 
 

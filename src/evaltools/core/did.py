@@ -33,7 +33,7 @@ class _Lazy:
         return getattr(self._loaded, name)
 
 
-sm = _Lazy("statsmodels.api")
+sm = _Lazy("statsmodels.regression.linear_model")  # OLS and WLS; statsmodels.api loads far more
 stats = _Lazy("scipy.stats")
 
 DID_TERM = "treated:post"

@@ -320,3 +320,8 @@ def sc_demeaned_weights_each(Y: np.ndarray, targets: np.ndarray, candidates: np.
         treated[-1] = True
         omega[p, row] = sc_demeaned_weights(np.vstack([Y[candidates[row]], Y[target]]), treated, is_post).omega
     return Weights(omega, np.full((len(targets), n_pre), 1 / n_pre), True)
+
+
+def warm_up() -> None:
+    """Load the compiled solver (from numba's cache, or compile it) with one tiny problem."""
+    simplex_weights(np.eye(2), np.ones((1, 2)), 0.1, False)

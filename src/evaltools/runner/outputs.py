@@ -35,6 +35,14 @@ BACKENDS: dict[str, tuple[str, Callable[[nbformat.NotebookNode], bytes]]] = {
 }
 
 
+def preload(formats) -> None:
+    """Import what rendering ``formats`` needs; ``evaltools run`` does it while its kernel starts."""
+    if {"pdf", "html"} & set(formats):
+        from evaltools.report import exporter  # noqa: F401  (nbconvert, the templates)
+    if "pdf" in formats:
+        from evaltools.report import typst_pdf  # noqa: F401  (the typst compiler)
+
+
 def get_backend(name: str) -> tuple[str, Callable[[nbformat.NotebookNode], bytes]]:
     try:
         return BACKENDS[name]

@@ -16,7 +16,7 @@ from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
-from evaltools.runner.outputs import get_backend
+from evaltools.runner.outputs import get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
 
 DEFAULT_NOTEBOOK = Path("notebooks") / "evaluering.ipynb"
@@ -127,7 +127,7 @@ def run_report(
     notebook: str | Path | None = None,
     force: bool = False,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    engine: str = "papermill",
+    engine: str = "warm",
 ) -> RunResult:
     """Validate ``params_file``, run the notebook, and write the outputs under ``out_dir/<stem>/``.
 
@@ -136,26 +136,27 @@ def run_report(
     is only replaced with ``force=True``.
     """
     params_file, out_dir = Path(params_file), Path(out_dir)
-    params = load_params(params_file)  # raises ParamsError before anything runs
-    nb_path = find_notebook(params_file, Path(notebook) if notebook else None)
-    notebook_parameters(params, nb_path, params_file)  # strict: undeclared keys fail before a kernel starts
-    targets = output_paths(params_file.stem, out_dir, formats)
-    existing = [p for p in targets.values() if p.exists()]
-    if existing and not force:
-        raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
-    check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
-    with interrupts.handle_interrupts():
-        eng = get_engine(engine)
-        before = processes.children()
-        try:
+    before = processes.children()
+    eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
+    try:
+        params = load_params(params_file)  # raises ParamsError before anything runs
+        nb_path = find_notebook(params_file, Path(notebook) if notebook else None)
+        notebook_parameters(params, nb_path, params_file)  # strict: undeclared keys fail before a cell runs
+        targets = output_paths(params_file.stem, out_dir, formats)
+        existing = [p for p in targets.values() if p.exists()]
+        if existing and not force:
+            raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
+        check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
+        preload(formats)  # while the kernel is still starting
+        with interrupts.handle_interrupts():
             metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
-        except KeyboardInterrupt:
-            processes.kill(processes.children() - before)  # the kernel this run started
-            raise
-        finally:
-            eng.close()
-        # the last step: a signal while the files are renamed comes too late to stop anything, and
-        # the report it leaves is complete, so it is reported as written
-        with interrupts.deferred(act=False):
-            atomic_write_files(rendered)
+            # the last step: a signal while the files are renamed comes too late to stop anything, and
+            # the report it leaves is complete, so it is reported as written
+            with interrupts.deferred(act=False):
+                atomic_write_files(rendered)
+    except BaseException:
+        eng.close(now=True)
+        processes.kill(processes.children() - before)  # the kernel this run started, however far it got
+        raise
+    eng.close()
     return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata)
