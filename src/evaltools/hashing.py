@@ -25,10 +25,22 @@ def panel_hash(panel) -> str:
     national series), whatever its origin (embedded, fetched or imported). Changed numbers under
     the same outcome name give another hash; the same numbers give the same hash."""
     h = hashlib.sha256(panel.outcome.id.encode("utf-8"))
-    h.update(panel.values.to_csv(float_format="%.17g").encode("utf-8"))
+    _update_with_frame(h, panel.values)
     if panel.national is not None:
-        h.update(panel.national.to_csv(float_format="%.17g").encode("utf-8"))
+        _update_with_frame(h, panel.national)
     return h.hexdigest()[:LENGTH]
+
+
+def _update_with_frame(h, frame) -> None:
+    """Labels as text, numbers as little-endian float64 with one NaN (a CSV took 40 ms per report)."""
+    import numpy as np
+
+    columns = getattr(frame, "columns", [getattr(frame, "name", "")])
+    h.update("\x1f".join(map(str, frame.index)).encode("utf-8") + b"\x1e")
+    h.update("\x1f".join(map(str, columns)).encode("utf-8") + b"\x1e")
+    values = np.array(frame.to_numpy(dtype=float), dtype="<f8", order="C")
+    values[np.isnan(values)] = np.nan
+    h.update(values.tobytes())
 
 
 def outcomes_hash(outcomes: list[str | None], load=None) -> str | None:

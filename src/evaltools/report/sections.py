@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
 from evaltools.errors import InputError
@@ -67,6 +68,7 @@ VERSIONED = ["evaltools", "pandas", "numpy", "statsmodels", "seaborn", "matplotl
              "nbconvert", "weasyprint"]
 
 
+@lru_cache(maxsize=1)  # reading package metadata costs ~60 ms; a batch worker asks once per report
 def package_versions() -> list[tuple[str, str]]:
     out = [("Python", platform.python_version())]
     for name in VERSIONED:
