@@ -100,7 +100,7 @@ def run_batch(
             runnable = [j for j in jobs if j.error is None]
             if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
                 notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
-            executor_obj = get_executor(executor, workers=workers, scheduler=scheduler)
+            executor_obj = get_executor(executor, workers=workers, scheduler=scheduler, engine=engine)
             result = _run_locked(jobs, folder, nb_path, executor_obj, force=force, engine=engine,
                                  formats=formats, progress=progress, language=language)
     except BaseException:

@@ -101,9 +101,10 @@ def _stop_worker(signum: int) -> None:
     os._exit(128 + signum)
 
 
-def _worker_init() -> None:
+def _worker_init(engine: str | None = None) -> None:
     """Worker processes: out of the terminal's process group (Ctrl-C reaches the batch, which stops
-    us), SIGTERM stops us cleanly, and we get SIGTERM if the batch process dies."""
+    us), SIGTERM stops us cleanly, and we get SIGTERM if the batch process dies. The engine is made
+    now, so a warm kernel starts while the worker loads the rest of evaltools and its first job."""
     from evaltools.runner import interrupts
 
     os.setpgrp()
@@ -117,6 +118,8 @@ def _worker_init() -> None:
             pass
     if os.getppid() == 1:  # the batch died before we could ask to be told
         _stop_worker(signal.SIGTERM)
+    if engine:
+        _engine(engine)
 
 
 def stop_workers(pids: list[int], grace: float = 10.0) -> None:
@@ -138,14 +141,16 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, **_):
+    def __init__(self, workers: int | None = None, engine: str | None = None, **_):
         self.workers = workers or os.cpu_count() or 1
+        self.engine = engine
 
     @contextmanager
     def session(self) -> Iterator[Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]]:
         # spawn: workers start clean (no inherited threads or sockets), then stay warm
         ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(self.engine,))
         try:
             def run(specs: list[JobSpec]):
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
