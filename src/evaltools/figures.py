@@ -1,19 +1,32 @@
-"""Figures (seaborn/matplotlib) and their alt texts, written from the data they show."""
+"""Figures (seaborn/matplotlib) and their alt texts, written from the data they show.
+
+Speed (issue 14): a report draws four figures, and matplotlib's per-tick objects (each tick is two
+lines, two texts and a grid line) and tight_layout's extra draw were most of their cost. A figure
+made here therefore gets plain, precomputed ticks: one grid collection and one text per label, and
+margins computed from the label sizes instead of tight_layout. Axes passed in by the caller keep
+matplotlib's own ticks and layout, so the caller can go on changing them.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING
 
 # No matplotlib.use(): in a kernel the user's inline backend must keep working (their own figures
 # show and reach the PDF); without a display matplotlib picks Agg by itself. Our own figures are
 # closed as soon as they are rendered to SVG, so the inline backend never shows them twice.
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.artist import Artist, allow_rasterization
+from matplotlib.collections import PolyCollection
+from matplotlib.ticker import Formatter, MaxNLocator, NullLocator
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from evaltools.formatting import fmt_number
 from evaltools.periods import format_period
@@ -24,6 +37,7 @@ if TYPE_CHECKING:
 KOMMUNE_COLOR = "#b2182b"
 COMPARISON_COLOR = "#4d4d4d"
 BAND_COLOR = "#d1e5f0"
+HIST_COLOR = "#9e9e9e"
 STYLE = {
     "font.family": "DejaVu Sans",
     "svg.fonttype": "none",  # text stays text in the SVG: searchable, and selectable in the PDF
@@ -32,9 +46,16 @@ STYLE = {
     "axes.titlesize": 11,
     "axes.labelsize": 10,
 }
+WIDTH = 7.0  # inches: the report's text width
+LABEL_SIZE = 9  # axis labels, legend and the start annotation
+# what seaborn's lineplot gave the markers: a thin white edge
+MARKER = {"marker": "o", "markeredgecolor": "w", "markeredgewidth": 0.75}
+_OWN = "_evaltools_own"  # set on axes this module created: they get the fast ticks and layout
 
 
 def _style():
+    # Every figure sets the theme again (0.7 ms), as it always has: ours look the same whatever the
+    # notebook changed in between, and the user's own figures after ours get the report's theme.
     sns.set_theme(style="whitegrid", rc=STYLE)
 
 
@@ -42,52 +63,293 @@ def _labels(ev: Evaluation, language: str):
     return [format_period(p, language) for p in ev.design.window]
 
 
-def _xticks(ax, labels: list[str], most: int = 7):
+def _decimals(values) -> int:
+    """The fewest decimals (0-3) that show every tick value exactly: 2; 2,5; 3 -> 1 for all."""
+    for d in range(4):
+        if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 for v in values):
+            return d
+    return 3
+
+
+class NumberFormatter(Formatter):
+    """Tick labels with a decimal comma (da), all with the same, fewest needed decimals."""
+
+    def __init__(self, language: str):
+        self.language = language
+
+    def format_ticks(self, values):
+        d = _decimals(values)
+        return [fmt_number(v, d, self.language) for v in values]
+
+    def __call__(self, x, pos=None):
+        return fmt_number(x, _decimals(list(self.locs) or [x]), self.language)
+
+
+def _number_locator(integer: bool = False) -> MaxNLocator:
+    if integer:
+        return MaxNLocator(nbins=8, integer=True)
+    return MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
+
+
+def _number_ticks(lo: float, hi: float, integer: bool = False) -> list[float]:
+    ticks = _number_locator(integer).tick_values(lo, hi)
+    eps = 1e-9 * max(1.0, abs(hi - lo))
+    return [float(t) for t in ticks if lo - eps <= t <= hi + eps]
+
+
+def _thinned(labels: list[str], most: int = 7) -> list[int]:
     step = -(-len(labels) // most)  # ceiling: at most `most` labels, so they never collide
-    ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+    return list(range(0, len(labels), step))
 
 
-def _danish_numbers(ax, language: str, axis: str = "y"):
-    """Tick labels with a decimal comma (da) and as few decimals as the ticks need."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+# -- text sizes, for margins computed without drawing ---------------------------------------------
 
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+@lru_cache(maxsize=4096)
+def _text_width(text: str, size: float) -> float:
+    """Width in points of ``text`` in the figures' font (what the SVG's reader will lay out)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
 
-    def fmt(value, _pos):
-        decimals = 0 if abs(value - round(value)) < 1e-9 else 1
-        return fmt_number(value, decimals, language)
-
-    target.set_major_formatter(FuncFormatter(fmt))
+    prop = FontProperties(family=mpl.rcParams["font.family"], size=size)
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
 
 
-def _start_line(ax, ev: Evaluation, language: str):
+def _line_height(size: float) -> float:
+    """Height in points of one line of text: DejaVu Sans' ascent + descent (0.928 + 0.236 em)."""
+    return 1.17 * size
+
+
+# -- ticks and layout -----------------------------------------------------------------------------
+
+def _axes(ax, height: float):
+    """A new figure of the report's width (fast ticks and layout), or the caller's axes."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(WIDTH, height))
+        setattr(ax, _OWN, True)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _start_line(ax, ev: Evaluation, language: str) -> tuple[float, str]:
+    """The dashed start line, labelled above the plotting area so it never covers a data line."""
     x = list(ev.design.window).index(ev.design.start) - 0.5
     ax.axvline(x, color="black", linestyle="--", linewidth=1)
     start = format_period(ev.design.start, language)
     text = f"Start {start}" if language == "en" else f"Indsatsen starter {start}"
-    # above the plotting area, so it never covers a data line (tight_layout makes room for it)
     ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
-                textcoords="offset points", va="bottom", ha="center", fontsize=9)
+                textcoords="offset points", va="bottom", ha="center", fontsize=LABEL_SIZE)
+    return x, text
 
 
-def _axes(ax, height: float):
-    """A new figure of the report's width, or the caller's axes."""
-    if ax is None:
-        return plt.subplots(figsize=(7.0, height))
-    return ax.figure, ax
+def _danish_numbers(ax, language: str, axis: str = "y", integer: bool = False):
+    """matplotlib's own ticks (caller's axes): Danish decimal comma, same decimals on every tick."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(MaxNLocator(integer=True) if integer else _number_locator())
+    target.set_major_formatter(NumberFormatter(language))
+
+
+class _PlainTicks(Artist):
+    """One axis' grid lines and tick labels, drawn straight to the renderer: what the seaborn
+    theme's ticks look like, without matplotlib's five objects (two lines, two texts, a grid line)
+    per tick. ``ticker(lo, hi)`` gives the positions and labels for the axis' current limits at
+    draw time, so a caller who changes the limits afterwards still gets true labels."""
+
+    def __init__(self, ax, which: str, ticker):
+        super().__init__()
+        rc = mpl.rcParams
+        self.axes_ = ax
+        self.which = which
+        self.ticker = ticker
+        self.pad = _tick_pad(which)
+        self.size = rc[f"{which}tick.labelsize"]
+        self.color = rc[f"{which}tick.color"]
+        self.grid = rc["axes.grid"] and rc["axes.grid.axis"] in ("both", which)
+        self.grid_style = (rc["grid.color"], rc["grid.linewidth"], rc["grid.alpha"])
+        self.set_zorder(0.5 if rc["axes.axisbelow"] else 2.5)  # grid under the data, as the theme has it
+
+    def _placed(self, renderer=None):
+        """(grid line path in display units, label, baseline-left x, y) for each tick."""
+        ax = self.axes_
+        lo, hi = sorted(ax.get_xlim() if self.which == "x" else ax.get_ylim())
+        values, labels = self.ticker(lo, hi)
+        px = ax.figure.dpi / 72
+        box = ax.bbox
+        ascent = 0.928 * self.size * px  # DejaVu Sans' ascent: labels sit as matplotlib's would
+        placed = []
+        for v, label in zip(values, labels):
+            w = _text_width(label, self.size) * px
+            if self.which == "x":
+                x = ax.transData.transform((v, 0))[0]
+                placed.append(([(x, box.y0), (x, box.y1)], label, x - w / 2, box.y0 - self.pad * px - ascent, w))
+            else:
+                y = ax.transData.transform((0, v))[1]
+                placed.append(([(box.x0, y), (box.x1, y)], label, box.x0 - self.pad * px - w, y - ascent / 2, w))
+        return placed
+
+    @allow_rasterization
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.path import Path
+
+        placed = self._placed(renderer)
+        renderer.open_group("grid-and-ticks", gid=self.get_gid())
+        if self.grid:
+            gc = renderer.new_gc()
+            color, width, alpha = self.grid_style
+            gc.set_foreground(color)
+            gc.set_linewidth(width)
+            gc.set_alpha(alpha)
+            gc.set_clip_rectangle(self.axes_.bbox)
+            for line, *_ in placed:
+                renderer.draw_path(gc, Path(line), IdentityTransform())
+            gc.restore()
+        gc = renderer.new_gc()
+        gc.set_foreground(self.color)
+        prop = FontProperties(family=mpl.rcParams["font.family"], size=self.size)
+        height = renderer.get_canvas_width_height()[1]
+        for _, label, x, y, _ in placed:
+            renderer.draw_text(gc, x, height - y if renderer.flipy() else y, label, prop, 0, ismath=False)
+        gc.restore()
+        renderer.close_group("grid-and-ticks")
+        self.stale = False
+
+    def get_window_extent(self, renderer=None):
+        """The labels' box: tight_layout and bbox_inches="tight" (the notebook) make room for it."""
+        placed = self._placed(renderer)
+        if not placed:
+            return Bbox.null()
+        px = self.axes_.figure.dpi / 72
+        up, down = 0.928 * self.size * px, 0.236 * self.size * px
+        return Bbox([[min(p[2] for p in placed), min(p[3] for p in placed) - down],
+                     [max(p[2] + p[4] for p in placed), max(p[3] for p in placed) + up]])
+
+
+def _plain_ticks(ax, which: str, ticker) -> None:
+    """Replace the axis' ticks by a _PlainTicks artist."""
+    (ax.xaxis if which == "x" else ax.yaxis).set_major_locator(NullLocator())
+    ax.add_artist(_PlainTicks(ax, which, ticker))
+
+
+def _tick_pad(which: str) -> float:
+    """Points between the axis and its tick labels, as matplotlib's ticks have it: the pad plus
+    the tick's length (outward ticks), even where the theme hides the tick marks."""
+    rc = mpl.rcParams
+    share = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{which}tick.direction"]]
+    return rc[f"{which}tick.major.pad"] + share * rc[f"{which}tick.major.size"]
+
+
+def _index_ticker(labels: list[str]):
+    """Ticks on a time axis (x = 0, 1, ...): every k-th period, labelled by its name."""
+    shown = _thinned(labels)
+    return lambda lo, hi: ([i for i in shown if lo <= i <= hi], [labels[i] for i in shown if lo <= i <= hi])
+
+
+def _number_ticker(language: str, integer: bool = False):
+    def ticker(lo, hi):
+        values = _number_ticks(lo, hi, integer)
+        return values, NumberFormatter(language).format_ticks(values)
+    return ticker
+
+
+def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None) -> None:
+    """Plain ticks, and margins computed from the label sizes (what tight_layout finds by drawing
+    the figure once more): room for the y label and tick labels on the left, the x tick labels
+    (and x label) below, the start annotation above, and any label reaching past the right end."""
+    rc = mpl.rcParams
+    ax.autoscale_view()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xticks, xlabels = xticker(x0, x1)
+    _, ylabels = yticker(y0, y1)
+    _plain_ticks(ax, "x", xticker)
+    _plain_ticks(ax, "y", yticker)
+    ytick_w = max((_text_width(s, rc["ytick.labelsize"]) for s in ylabels), default=0.0)
+    ax.yaxis.labelpad = rc["axes.labelpad"] + _tick_pad("y") + ytick_w
+    xtick_h = _tick_pad("x") + _line_height(rc["xtick.labelsize"])
+    ax.xaxis.labelpad = rc["axes.labelpad"] + xtick_h
+
+    pad = 1.08 * rc["font.size"]  # tight_layout's default padding around the figure's edge
+    width, height = (v * 72 for v in fig.get_size_inches())
+    left = pad + (_line_height(ax.yaxis.label.get_fontsize()) if ax.get_ylabel() else 0.0) + ax.yaxis.labelpad
+    bottom = pad + xtick_h
+    if ax.get_xlabel():
+        bottom += rc["axes.labelpad"] + _line_height(ax.xaxis.label.get_fontsize())
+    top = pad + (3 + _line_height(LABEL_SIZE) if annotation else _line_height(rc["ytick.labelsize"]) / 2)
+    # labels centred on an x position may reach past either end of the axes
+    axes_w = width - left - pad
+    centred = [(x, _text_width(s, rc["xtick.labelsize"])) for x, s in zip(xticks, xlabels)]
+    if annotation:
+        centred.append((annotation[0], _text_width(annotation[1], LABEL_SIZE)))
+    over_left = max((w / 2 - (x - x0) / (x1 - x0) * axes_w for x, w in centred), default=0.0)
+    over_right = max((w / 2 - (x1 - x) / (x1 - x0) * axes_w for x, w in centred), default=0.0)
+    left = max(left, pad + over_left)
+    right = pad + max(0.0, over_right)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
+
+
+# matplotlib's legend locations 1-10, the order its "best" tries them in, as bbox anchors
+_LEGEND_PLACES = [("upper right", "NE"), ("upper left", "NW"), ("lower left", "SW"), ("lower right", "SE"),
+                  ("right", "E"), ("center left", "W"), ("center right", "E"), ("lower center", "S"),
+                  ("upper center", "N"), ("center", "C")]
+
+
+def _best_legend(ax, handles=None, **kws):
+    """``ax.legend(loc="best")``, the place chosen here as matplotlib's "best" chooses it (fewest
+    data vertices and line crossings under the legend; the first candidate on a tie), from the
+    final layout and the legend's size computed from its labels. matplotlib's own search measures
+    every text on the axes while drawing and was the largest single cost of a figure."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
+    rc = mpl.rcParams
+    size = kws.get("fontsize", rc["legend.fontsize"])
+    px = ax.figure.dpi / 72
+    em = size * px
+    width = ((2 * rc["legend.borderpad"] + rc["legend.handlelength"] + rc["legend.handletextpad"]) * em
+             + max(_text_width(label, size) for label in labels) * px)
+    height = (2 * rc["legend.borderpad"] * em + len(labels) * _line_height(size) * px
+              + (len(labels) - 1) * rc["legend.labelspacing"] * em)
+    paths = [line.get_transform().transform_path(line.get_path()) for line in ax.lines]
+    for coll in ax.collections:
+        if isinstance(coll, PolyCollection):
+            paths += [coll.get_transform().transform_path(path) for path in coll.get_paths()]
+    container = ax.bbox.padded(-rc["legend.borderaxespad"] * em)
+    legend_box = Bbox.from_bounds(0, 0, width, height)
+    best = None
+    for name, anchor in _LEGEND_PLACES:
+        x0, y0 = legend_box.anchored(anchor, container=container).p0
+        box = Bbox.from_bounds(x0, y0, width, height)
+        badness = sum(box.count_contains(p.vertices) + p.intersects_bbox(box, filled=False) for p in paths)
+        if best is None or badness < best[0]:
+            best = (badness, name)
+        if badness == 0:
+            break
+    return ax.legend(handles, labels, loc=best[1], **kws)
 
 
 def _finish(fig, ax, ev: Evaluation, labels: list[str], ylabel: str, language: str):
     """What every time-axis figure gets: the start line, thinned ticks, Danish numbers, a legend."""
-    _start_line(ax, ev, language)
-    _xticks(ax, labels)
-    ax.set_ylabel(ylabel, fontsize=9)
+    annotation = _start_line(ax, ev, language)
+    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
     ax.set_xlabel("")
-    _danish_numbers(ax, language)
-    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=9)
-    fig.tight_layout()
+    legend = {"frameon": True, "framealpha": 0.9, "edgecolor": "none", "fontsize": LABEL_SIZE}
+    shown = _thinned(labels)
+    if getattr(ax, _OWN, False):
+        _fast_layout(fig, ax, _index_ticker(labels), _number_ticker(language), annotation)
+        _best_legend(ax, **legend)
+    else:
+        ax.legend(loc="best", **legend)
+        ax.set_xticks(shown, [labels[i] for i in shown])
+        _danish_numbers(ax, language)
+        fig.tight_layout()
     return fig
+
+
+def _line(ax, x, y, color: str, label: str, **kws):
+    """A line with markers, as seaborn's lineplot drew it (white-edged markers)."""
+    ax.plot(x, y, color=color, label=label, **MARKER, **kws)
 
 
 def indexed_series(ev: Evaluation, language: str = "da") -> pd.DataFrame:
@@ -107,8 +369,8 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     fig, ax = _axes(ax, 2.8)  # low enough to leave room on page 1 for a claim box
     x = np.arange(len(df))
     comp_name = ev.comparison_name(language)
-    sns.lineplot(x=x, y=df[comp_name], ax=ax, color=COMPARISON_COLOR, marker="o", markersize=4, label=comp_name.capitalize())
-    sns.lineplot(x=x, y=df[ev.kommune.name], ax=ax, color=KOMMUNE_COLOR, marker="o", markersize=4, linewidth=2.2, label=ev.kommune.name)
+    _line(ax, x, df[comp_name].to_numpy(), COMPARISON_COLOR, comp_name.capitalize(), markersize=4)
+    _line(ax, x, df[ev.kommune.name].to_numpy(), KOMMUNE_COLOR, ev.kommune.name, markersize=4, linewidth=2.2)
     ax.axhline(100, color="#999999", linewidth=0.8)
     ref = format_period(ev.design.reference, language)
     ylabel = f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100"
@@ -124,8 +386,7 @@ def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
     x = np.arange(len(es.periods))
     ax.fill_between(x, to_reader(es.band_low), to_reader(es.band_high), color=BAND_COLOR,
                     label="95 % af placebo-kommunerne" if language == "da" else "95% of placebo kommuner")
-    sns.lineplot(x=x, y=to_reader(es.coefficients), ax=ax, color=KOMMUNE_COLOR, marker="o", linewidth=2,
-                 label=ev.kommune.name)
+    _line(ax, x, to_reader(es.coefficients), KOMMUNE_COLOR, ev.kommune.name, linewidth=2)
     ax.axhline(0, color="#999999", linewidth=0.8)
     ref = format_period(es.reference, language)
     unit = ev.unit_in(language)
@@ -138,18 +399,31 @@ def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
     _style()
     pt = ev.placebo
     fig, ax = _axes(ax, 2.8)
+    stats = np.asarray(pt.placebo_stats, dtype=float)
+    counts, edges = np.histogram(stats[np.isfinite(stats)], bins=20)
+    # the bars as one collection (seaborn's histplot look: 75 % opaque, white edges)
+    bars = PolyCollection([[(a, 0), (a, c), (b, c), (b, 0)] for a, b, c in zip(edges[:-1], edges[1:], counts) if c],
+                          facecolors=mpl.colors.to_rgba(HIST_COLOR, 0.75), edgecolors="white",
+                          linewidths=mpl.rcParams["patch.linewidth"],
+                          label="Andre kommuner" if language == "da" else "Other kommuner")
+    bars.sticky_edges.y.append(0)  # bars stand on the x axis, no margin below
+    ax.add_collection(bars)
+    marker = ax.axvline(pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
     label = "|t|" if pt.statistic == "t" else "RMSPE-ratio"
-    sns.histplot(pt.placebo_stats, bins=20, ax=ax, color="#9e9e9e", edgecolor="white",
-                 label="Andre kommuner" if language == "da" else "Other kommuner")
-    ax.axvline(pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
-    ax.set_xlabel(f"Hvor tydelig ændringen er ({label})" if language == "da" else f"How clear the change is ({label})")
-    ax.set_ylabel("Antal kommuner" if language == "da" else "Number of kommuner")
-    _danish_numbers(ax, language, "x")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(frameon=False, fontsize=9)
-    fig.tight_layout()
+    ax.set_xlabel(f"Hvor tydelig ændringen er ({label})" if language == "da" else f"How clear the change is ({label})",
+                  fontsize=mpl.rcParams["axes.labelsize"])
+    ax.set_ylabel("Antal kommuner" if language == "da" else "Number of kommuner",
+                  fontsize=mpl.rcParams["axes.labelsize"])
+    legend = {"frameon": False, "fontsize": LABEL_SIZE}
+    if getattr(ax, _OWN, False):
+        _fast_layout(fig, ax, _number_ticker(language), _number_ticker(language, integer=True), None)
+        _best_legend(ax, [marker, bars], **legend)
+    else:
+        ax.legend([marker, bars], [marker.get_label(), bars.get_label()], **legend)
+        ax.autoscale_view()
+        _danish_numbers(ax, language, "x")
+        _danish_numbers(ax, language, "y", integer=True)
+        fig.tight_layout()
     return fig
 
 
@@ -161,9 +435,8 @@ def plot_synthetic(ev: Evaluation, ax=None, language: str | None = None):
     x = np.arange(len(ev.design.window))
     show = (lambda v: 100 * np.exp(v)) if ev.design.scale == "log" else (lambda v: v)
     synth_label = "Syntetisk kontrolgruppe" if language == "da" else "Synthetic control"
-    sns.lineplot(x=x, y=show(sc.synthetic), ax=ax, color=COMPARISON_COLOR, marker="o", markersize=4, label=synth_label)
-    sns.lineplot(x=x, y=show(sc.treated), ax=ax, color=KOMMUNE_COLOR, marker="o", markersize=4, linewidth=2.2,
-                 label=ev.kommune.name)
+    _line(ax, x, show(sc.synthetic), COMPARISON_COLOR, synth_label, markersize=4)
+    _line(ax, x, show(sc.treated), KOMMUNE_COLOR, ev.kommune.name, markersize=4, linewidth=2.2)
     if ev.design.scale == "log":
         ylabel = "Indeks, gennemsnit før start = 100" if language == "da" else "Index, pre-period mean = 100"
     else:
