@@ -294,39 +294,128 @@ _LEGEND_PLACES = [("upper right", "NE"), ("upper left", "NW"), ("lower left", "S
                   ("upper center", "N"), ("center", "C")]
 
 
-def _best_legend(ax, handles=None, **kws):
-    """``ax.legend(loc="best")``, the place chosen here as matplotlib's "best" chooses it (fewest
-    data vertices and line crossings under the legend; the first candidate on a tie), from the
-    final layout and the legend's size computed from its labels. matplotlib's own search measures
-    every text on the axes while drawing and was the largest single cost of a figure."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    else:
-        labels = [h.get_label() for h in handles]
+class _Legend(Artist):
+    """The legend matplotlib's ``ax.legend`` draws (same box, handles, spacing and frame), drawn
+    straight to the renderer: matplotlib's legend lays out a tree of boxes and measures its texts
+    again on every draw. ``place`` is a matplotlib location name."""
+
+    def __init__(self, ax, handles, labels: list[str], place: str, size: float, frame: bool,
+                 framealpha: float = 0.9):
+        super().__init__()
+        self.axes_, self.handles, self.labels, self.place, self.size = ax, handles, labels, place, size
+        self.frame, self.framealpha = frame, framealpha
+        self.set_zorder(5)  # matplotlib's legend zorder: above the data
+
+    def box(self):
+        """The legend's box in display units (pixels), where ``place`` puts it in the axes."""
+        rc = mpl.rcParams
+        em = self.size * self.axes_.figure.dpi / 72
+        width, height = _legend_size(self.labels, self.size, self.axes_.figure.dpi)
+        anchor = dict(_LEGEND_PLACES)[self.place]
+        container = self.axes_.bbox.padded(-rc["legend.borderaxespad"] * em)
+        return Bbox.from_bounds(0, 0, width, height).anchored(anchor, container=container), em
+
+    def get_window_extent(self, renderer=None):
+        return self.box()[0]
+
+    @allow_rasterization
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import FancyBboxPatch, Rectangle
+
+        rc = mpl.rcParams
+        fig = self.axes_.figure
+        box, em = self.box()
+        px = fig.dpi / 72
+        renderer.open_group("legend", gid=self.get_gid())
+        parts = []
+        if self.frame:
+            parts.append(FancyBboxPatch((box.x0, box.y0), box.width, box.height, boxstyle="round,pad=0,rounding_size=0.2",
+                                        mutation_scale=em, facecolor=rc["axes.facecolor"], edgecolor="none",
+                                        alpha=self.framealpha, transform=IdentityTransform()))
+        line_h = _line_height(self.size) * px
+        ascent = 0.928 * self.size * px
+        x_handle = box.x0 + rc["legend.borderpad"] * em
+        x_text = x_handle + (rc["legend.handlelength"] + rc["legend.handletextpad"]) * em
+        handle_w, handle_h = rc["legend.handlelength"] * em, rc["legend.handleheight"] * em
+        baselines = []
+        top = box.y1 - rc["legend.borderpad"] * em
+        for handle in self.handles:
+            base = top - ascent  # the text's baseline; the handle stands on it
+            baselines.append(base)
+            top -= line_h + rc["legend.labelspacing"] * em
+            if isinstance(handle, Line2D):
+                y = base + handle_h / 2
+                style = {"color": handle.get_color(), "linewidth": handle.get_linewidth(),
+                         "linestyle": handle.get_linestyle(), "transform": IdentityTransform()}
+                parts.append(Line2D([x_handle, x_handle + handle_w], [y, y], **style))
+                if handle.get_marker() not in (None, "None", "", " "):
+                    parts.append(Line2D([x_handle + handle_w / 2], [y], linestyle="none", marker=handle.get_marker(),
+                                        markersize=handle.get_markersize(), markerfacecolor=handle.get_markerfacecolor(),
+                                        markeredgecolor=handle.get_markeredgecolor(),
+                                        markeredgewidth=handle.get_markeredgewidth(), transform=IdentityTransform()))
+            else:  # a filled area or bars: a rectangle with its colours
+                parts.append(Rectangle((x_handle, base), handle_w, handle_h, facecolor=handle.get_facecolor()[0],
+                                       edgecolor=handle.get_edgecolor()[0] if len(handle.get_edgecolor()) else "none",
+                                       linewidth=handle.get_linewidth()[0] if len(handle.get_linewidth()) else 0,
+                                       transform=IdentityTransform()))
+        for part in parts:
+            part.set_figure(fig)
+            part.draw(renderer)
+        gc = renderer.new_gc()
+        gc.set_foreground(rc["text.color"])
+        prop = FontProperties(family=rc["font.family"], size=self.size)
+        height = renderer.get_canvas_width_height()[1]
+        for label, base in zip(self.labels, baselines):
+            renderer.draw_text(gc, x_text, height - base if renderer.flipy() else base, label, prop, 0, ismath=False)
+        gc.restore()
+        renderer.close_group("legend")
+        self.stale = False
+
+
+def _legend_size(labels: list[str], size: float, dpi: float) -> tuple[float, float]:
+    """Width and height in pixels of a one-column legend, as matplotlib lays it out."""
     rc = mpl.rcParams
-    size = kws.get("fontsize", rc["legend.fontsize"])
-    px = ax.figure.dpi / 72
+    px = dpi / 72
     em = size * px
     width = ((2 * rc["legend.borderpad"] + rc["legend.handlelength"] + rc["legend.handletextpad"]) * em
              + max(_text_width(label, size) for label in labels) * px)
     height = (2 * rc["legend.borderpad"] * em + len(labels) * _line_height(size) * px
               + (len(labels) - 1) * rc["legend.labelspacing"] * em)
+    return width, height
+
+
+def _best_legend(ax, handles=None, *, fontsize: float = LABEL_SIZE, frameon: bool = True, framealpha: float = 0.9):
+    """A legend where matplotlib's loc="best" would put it (fewest data vertices and line crossings
+    under it; the first candidate on a tie), chosen from the final layout and the legend's size
+    computed from its labels. matplotlib's own search measures every text on the axes while
+    drawing, and its legend was the largest single cost of a figure."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
+    rc = mpl.rcParams
+    width, height = _legend_size(labels, fontsize, ax.figure.dpi)
     paths = [line.get_transform().transform_path(line.get_path()) for line in ax.lines]
     for coll in ax.collections:
         if isinstance(coll, PolyCollection):
             paths += [coll.get_transform().transform_path(path) for path in coll.get_paths()]
-    container = ax.bbox.padded(-rc["legend.borderaxespad"] * em)
+    container = ax.bbox.padded(-rc["legend.borderaxespad"] * fontsize * ax.figure.dpi / 72)
     legend_box = Bbox.from_bounds(0, 0, width, height)
     best = None
     for name, anchor in _LEGEND_PLACES:
-        x0, y0 = legend_box.anchored(anchor, container=container).p0
-        box = Bbox.from_bounds(x0, y0, width, height)
+        box = legend_box.anchored(anchor, container=container)
         badness = sum(box.count_contains(p.vertices) + p.intersects_bbox(box, filled=False) for p in paths)
         if best is None or badness < best[0]:
             best = (badness, name)
         if badness == 0:
             break
-    return ax.legend(handles, labels, loc=best[1], **kws)
+    legend = _Legend(ax, handles, labels, best[1], fontsize, frameon, framealpha)
+    ax.add_artist(legend)
+    return legend
 
 
 def _finish(fig, ax, ev: Evaluation, labels: list[str], ylabel: str, language: str):
@@ -334,13 +423,12 @@ def _finish(fig, ax, ev: Evaluation, labels: list[str], ylabel: str, language: s
     annotation = _start_line(ax, ev, language)
     ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
     ax.set_xlabel("")
-    legend = {"frameon": True, "framealpha": 0.9, "edgecolor": "none", "fontsize": LABEL_SIZE}
     shown = _thinned(labels)
     if getattr(ax, _OWN, False):
         _fast_layout(fig, ax, _index_ticker(labels), _number_ticker(language), annotation)
-        _best_legend(ax, **legend)
+        _best_legend(ax)
     else:
-        ax.legend(loc="best", **legend)
+        ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none", fontsize=LABEL_SIZE)
         ax.set_xticks(shown, [labels[i] for i in shown])
         _danish_numbers(ax, language)
         fig.tight_layout()
@@ -414,12 +502,11 @@ def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
                   fontsize=mpl.rcParams["axes.labelsize"])
     ax.set_ylabel("Antal kommuner" if language == "da" else "Number of kommuner",
                   fontsize=mpl.rcParams["axes.labelsize"])
-    legend = {"frameon": False, "fontsize": LABEL_SIZE}
     if getattr(ax, _OWN, False):
         _fast_layout(fig, ax, _number_ticker(language), _number_ticker(language, integer=True), None)
-        _best_legend(ax, [marker, bars], **legend)
+        _best_legend(ax, [marker, bars], frameon=False)
     else:
-        ax.legend([marker, bars], [marker.get_label(), bars.get_label()], **legend)
+        ax.legend([marker, bars], [marker.get_label(), bars.get_label()], frameon=False, fontsize=LABEL_SIZE)
         ax.autoscale_view()
         _danish_numbers(ax, language, "x")
         _danish_numbers(ax, language, "y", integer=True)
