@@ -25,13 +25,13 @@ GOAL = 0.15
 CLOCK = time.process_time
 FIGURES = {"trends": plot_trends, "event_study": plot_event_study, "placebo": plot_placebo,
            "synthetic": plot_synthetic}
-# (kommune, outcome, start, language): the example report, an annual AUP02 rate (level scale),
-# a large-number quarterly outcome (long tick labels), and English
+# (kommune, outcome, start, language, scale): the example report, an annual AUP02 rate (level
+# scale), a large-number quarterly outcome, and English on the level scale (the longest axis labels)
 CASES = [
-    ("Lejre", "kontanthjaelp_nettoledige", "2012K3", "da"),
-    ("Gladsaxe", "ledighedsprocent", "2012", "da"),
-    ("Hørsholm", "fuldtidsbeskaeftigede", "2016K1", "da"),
-    ("Egedal", "kontanthjaelp_nettoledige", "2012K1", "en"),
+    ("Lejre", "kontanthjaelp_nettoledige", "2012K3", "da", None),
+    ("Gladsaxe", "ledighedsprocent", "2012", "da", None),
+    ("Hørsholm", "fuldtidsbeskaeftigede", "2016K1", "da", None),
+    ("Egedal", "kontanthjaelp_nettoledige", "2012K1", "en", "level"),
 ]
 
 
@@ -78,10 +78,10 @@ def main() -> None:
     print(f"matplotlib {matplotlib.__version__}, backend {matplotlib.get_backend()}, load {os.getloadavg()[0]:.2f}")
     print(f"{'case':<52} {'figure':<12} {'build s':>8} {'svg s':>8}")
     totals = []
-    for kommune, outcome, start, lang in CASES:
-        ev = evaluate(kommune, outcome, start, language=lang)
+    for kommune, outcome, start, lang, scale in CASES:
+        ev = evaluate(kommune, outcome, start, language=lang, scale=scale)
         ev.synthetic  # fitted on first use: statistics, not figure time
-        case = f"{kommune} {outcome} {start} {lang}"
+        case = f"{kommune} {outcome} {start} {lang}" + (f" {scale}" if scale else "")
         times = time_case(ev, args.repeat)
         for name, (b, s) in times.items():
             print(f"{case:<52} {name:<12} {b:>8.4f} {s:>8.4f}")

@@ -130,10 +130,22 @@ def _axes(ax, height: float):
     return ax.figure, ax
 
 
+def _rule(ax, which: str, at: float, **style):
+    """ax.axhline / ax.axvline across the whole axes, without their forced autoscale."""
+    from matplotlib.lines import Line2D
+
+    if which == "h":
+        line = Line2D([0, 1], [at, at], transform=ax.get_yaxis_transform(), **style)
+    else:
+        line = Line2D([at, at], [0, 1], transform=ax.get_xaxis_transform(), **style)
+    ax.add_line(line)
+    return line
+
+
 def _start_line(ax, ev: Evaluation, language: str) -> tuple[float, str]:
     """The dashed start line, labelled above the plotting area so it never covers a data line."""
     x = list(ev.design.window).index(ev.design.start) - 0.5
-    ax.axvline(x, color="black", linestyle="--", linewidth=1)
+    _rule(ax, "v", x, color="black", linestyle="--", linewidth=1)
     start = format_period(ev.design.start, language)
     text = f"Start {start}" if language == "en" else f"Indsatsen starter {start}"
     ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
@@ -240,6 +252,19 @@ def _tick_pad(which: str) -> float:
     return rc[f"{which}tick.major.pad"] + share * rc[f"{which}tick.major.size"]
 
 
+EDGE = 4.0  # points: the least room between a text and the figure's edge
+LINE_SPACING = 1.2  # matplotlib's line spacing in multi-line texts
+
+
+def _wrapped(label: str, size: float, room: float) -> str:
+    """An axis label longer than ``room`` points broken into two lines after its last comma
+    (a long unit such as "fuldtidspersoner" would otherwise run off the figure)."""
+    if not label or "\n" in label or _text_width(label, size) <= room or ", " not in label:
+        return label
+    head, tail = label.rsplit(", ", 1)
+    return f"{head},\n{tail}"
+
+
 def _index_ticker(labels: list[str]):
     """Ticks on a time axis (x = 0, 1, ...): every k-th period, labelled by its name."""
     shown = _thinned(labels)
@@ -271,7 +296,13 @@ def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None
 
     pad = 1.08 * rc["font.size"]  # tight_layout's default padding around the figure's edge
     width, height = (v * 72 for v in fig.get_size_inches())
-    left = pad + (_line_height(ax.yaxis.label.get_fontsize()) if ax.get_ylabel() else 0.0) + ax.yaxis.labelpad
+    label_size = ax.yaxis.label.get_fontsize()
+    ylabel = _wrapped(ax.get_ylabel(), label_size, height - 2 * pad)
+    ax.set_ylabel(ylabel)
+    lines = ylabel.split("\n") if ylabel else []
+    label_w = max((_text_width(line, label_size) for line in lines), default=0.0)
+    label_h = _line_height(label_size) * (1 + LINE_SPACING * (len(lines) - 1)) if lines else 0.0
+    left = pad + label_h + ax.yaxis.labelpad
     bottom = pad + xtick_h
     if ax.get_xlabel():
         bottom += rc["axes.labelpad"] + _line_height(ax.xaxis.label.get_fontsize())
@@ -285,6 +316,14 @@ def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None
     over_right = max((w / 2 - (x1 - x) / (x1 - x0) * axes_w for x, w in centred), default=0.0)
     left = max(left, pad + over_left)
     right = pad + max(0.0, over_right)
+    # the y label is centred on the axes: move the axes' centre so that both of its ends are inside
+    centre = (bottom + height - top) / 2
+    low, high = EDGE + label_w / 2, height - EDGE - label_w / 2
+    if low <= high:
+        if centre < low:
+            bottom += 2 * (low - centre)
+        elif centre > high:
+            top += 2 * (centre - high)
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
 
 
@@ -405,10 +444,13 @@ def _best_legend(ax, handles=None, *, fontsize: float = LABEL_SIZE, frameon: boo
             paths += [coll.get_transform().transform_path(path) for path in coll.get_paths()]
     container = ax.bbox.padded(-rc["legend.borderaxespad"] * fontsize * ax.figure.dpi / 72)
     legend_box = Bbox.from_bounds(0, 0, width, height)
+    vertices = np.concatenate([p.vertices for p in paths]) if paths else np.empty((0, 2))
     best = None
     for name, anchor in _LEGEND_PLACES:
         box = legend_box.anchored(anchor, container=container)
-        badness = sum(box.count_contains(p.vertices) + p.intersects_bbox(box, filled=False) for p in paths)
+        inside = ((vertices[:, 0] > box.x0) & (vertices[:, 0] < box.x1)
+                  & (vertices[:, 1] > box.y0) & (vertices[:, 1] < box.y1))
+        badness = int(inside.sum()) + sum(p.intersects_bbox(box, filled=False) for p in paths)
         if best is None or badness < best[0]:
             best = (badness, name)
         if badness == 0:
@@ -459,7 +501,7 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     comp_name = ev.comparison_name(language)
     _line(ax, x, df[comp_name].to_numpy(), COMPARISON_COLOR, comp_name.capitalize(), markersize=4)
     _line(ax, x, df[ev.kommune.name].to_numpy(), KOMMUNE_COLOR, ev.kommune.name, markersize=4, linewidth=2.2)
-    ax.axhline(100, color="#999999", linewidth=0.8)
+    _rule(ax, "h", 100, color="#999999", linewidth=0.8)
     ref = format_period(ev.design.reference, language)
     ylabel = f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100"
     return _finish(fig, ax, ev, list(df["period"]), ylabel, language)
@@ -475,7 +517,7 @@ def plot_event_study(ev: Evaluation, ax=None, language: str | None = None):
     ax.fill_between(x, to_reader(es.band_low), to_reader(es.band_high), color=BAND_COLOR,
                     label="95 % af placebo-kommunerne" if language == "da" else "95% of placebo kommuner")
     _line(ax, x, to_reader(es.coefficients), KOMMUNE_COLOR, ev.kommune.name, linewidth=2)
-    ax.axhline(0, color="#999999", linewidth=0.8)
+    _rule(ax, "h", 0, color="#999999", linewidth=0.8)
     ref = format_period(es.reference, language)
     unit = ev.unit_in(language)
     ylabel = f"Forskel i forhold til {ref}, {unit}" if language == "da" else f"Difference vs {ref}, {unit}"
@@ -496,7 +538,7 @@ def plot_placebo(ev: Evaluation, ax=None, language: str | None = None):
                           label="Andre kommuner" if language == "da" else "Other kommuner")
     bars.sticky_edges.y.append(0)  # bars stand on the x axis, no margin below
     ax.add_collection(bars)
-    marker = ax.axvline(pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
+    marker = _rule(ax, "v", pt.treated_stat, color=KOMMUNE_COLOR, linewidth=2.5, label=ev.kommune.name)
     label = "|t|" if pt.statistic == "t" else "RMSPE-ratio"
     ax.set_xlabel(f"Hvor tydelig ændringen er ({label})" if language == "da" else f"How clear the change is ({label})",
                   fontsize=mpl.rcParams["axes.labelsize"])
