@@ -114,6 +114,17 @@ def _text_width(text: str, size: float) -> float:
     return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
 
 
+@lru_cache(maxsize=64)
+def _row_metrics(size: float) -> tuple[float, float]:
+    """Height and descent in points of a legend row: matplotlib sizes it by the text "lp"."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family=mpl.rcParams["font.family"], size=size)
+    _, height, descent = text_to_path.get_text_width_height_descent("lp", prop, ismath=False)
+    return height, descent
+
+
 def _line_height(size: float) -> float:
     """Height in points of one line of text: DejaVu Sans' ascent + descent (0.928 + 0.236 em)."""
     return 1.17 * size
@@ -375,8 +386,8 @@ class _Legend(Artist):
             parts.append(FancyBboxPatch((box.x0, box.y0), box.width, box.height, boxstyle="round,pad=0,rounding_size=0.2",
                                         mutation_scale=em, facecolor=rc["axes.facecolor"], edgecolor="none",
                                         alpha=self.framealpha, transform=IdentityTransform()))
-        line_h = _line_height(self.size) * px
-        ascent = 0.928 * self.size * px
+        row_h, row_d = (v * px for v in _row_metrics(self.size))
+        ascent = row_h - row_d
         x_handle = box.x0 + rc["legend.borderpad"] * em
         x_text = x_handle + (rc["legend.handlelength"] + rc["legend.handletextpad"]) * em
         handle_w, handle_h = rc["legend.handlelength"] * em, rc["legend.handleheight"] * em
@@ -385,7 +396,7 @@ class _Legend(Artist):
         for handle in self.handles:
             base = top - ascent  # the text's baseline; the handle stands on it
             baselines.append(base)
-            top -= line_h + rc["legend.labelspacing"] * em
+            top -= row_h + rc["legend.labelspacing"] * em
             if isinstance(handle, Line2D):
                 y = base + handle_h / 2
                 style = {"color": handle.get_color(), "linewidth": handle.get_linewidth(),
@@ -422,7 +433,7 @@ def _legend_size(labels: list[str], size: float, dpi: float) -> tuple[float, flo
     em = size * px
     width = ((2 * rc["legend.borderpad"] + rc["legend.handlelength"] + rc["legend.handletextpad"]) * em
              + max(_text_width(label, size) for label in labels) * px)
-    height = (2 * rc["legend.borderpad"] * em + len(labels) * _line_height(size) * px
+    height = (2 * rc["legend.borderpad"] * em + len(labels) * _row_metrics(size)[0] * px
               + (len(labels) - 1) * rc["legend.labelspacing"] * em)
     return width, height
 
