@@ -317,7 +317,13 @@ def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None
     bottom = pad + xtick_h
     if ax.get_xlabel():
         bottom += rc["axes.labelpad"] + _line_height(ax.xaxis.label.get_fontsize())
-    top = pad + (3 + _line_height(LABEL_SIZE) if annotation else _line_height(rc["ytick.labelsize"]) / 2)
+    if annotation:
+        top = pad + 3 + _line_height(LABEL_SIZE)
+    else:  # the highest tick label, centred on its tick, may reach above the axes
+        yticks, _ = yticker(y0, y1)
+        axes_h = height - bottom - pad
+        below_top = (y1 - max(yticks, default=y1)) / (y1 - y0) * axes_h if y1 > y0 else 0.0
+        top = pad + max(0.0, _line_height(rc["ytick.labelsize"]) / 2 - below_top)
     # labels centred on an x position may reach past either end of the axes
     axes_w = width - left - pad
     centred = [(x, _text_width(s, rc["xtick.labelsize"])) for x, s in zip(xticks, xlabels)]
