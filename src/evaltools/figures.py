@@ -225,8 +225,10 @@ class _PlainTicks(Artist):
             gc.set_linewidth(width)
             gc.set_alpha(alpha)
             gc.set_clip_rectangle(self.axes_.bbox)
-            for line, *_ in placed:
-                renderer.draw_path(gc, Path(line), IdentityTransform())
+            if placed:  # all grid lines as one path: one SVG element
+                vertices = [point for line, *_ in placed for point in line]
+                codes = [Path.MOVETO, Path.LINETO] * len(placed)
+                renderer.draw_path(gc, Path(vertices, codes), IdentityTransform())
             gc.restore()
         gc = renderer.new_gc()
         gc.set_foreground(self.color)
