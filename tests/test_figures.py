@@ -42,6 +42,12 @@ def hoersholm():
     return evaluate("Hørsholm", "fuldtidsbeskaeftigede", "2016K1")
 
 
+@pytest.fixture(scope="module")
+def start_at_the_end():
+    """One post period: the start annotation is centred near the right end and must push it in."""
+    return evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3", pre_start="2009K1", post_end="2012K3")
+
+
 def svg_of(fig) -> str:
     return base64.b64decode(svg_data_uri(fig).split(",", 1)[1]).decode("utf-8")
 
@@ -68,7 +74,7 @@ def test_alt_text_is_unchanged(lejre):
 
 
 @pytest.mark.parametrize("plot", PLOTS, ids=lambda p: p.__name__)
-@pytest.mark.parametrize("case", ["lejre", "egedal_level_en", "hoersholm"])
+@pytest.mark.parametrize("case", ["lejre", "egedal_level_en", "hoersholm", "start_at_the_end"])
 def test_everything_drawn_lies_inside_the_figure(plot, case, request):
     ev = request.getfixturevalue(case)
     fig = plot(ev)

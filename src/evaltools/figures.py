@@ -1,10 +1,12 @@
-"""Figures (seaborn/matplotlib) and their alt texts, written from the data they show.
+"""Figures (matplotlib, in a seaborn theme) and their alt texts, written from the data they show.
 
-Speed (issue 14): a report draws four figures, and matplotlib's per-tick objects (each tick is two
-lines, two texts and a grid line) and tight_layout's extra draw were most of their cost. A figure
-made here therefore gets plain, precomputed ticks: one grid collection and one text per label, and
-margins computed from the label sizes instead of tight_layout. Axes passed in by the caller keep
-matplotlib's own ticks and layout, so the caller can go on changing them.
+Speed (issue 14): a report draws four figures, and most of their cost was matplotlib's per-tick
+objects (two lines, two texts and a grid line per tick), tight_layout's extra draw, and the
+legend's layout and "best" search, which measure every text again on each draw. A figure made
+here (no ``ax`` given) therefore gets one artist per axis that draws its grid lines and tick
+labels from the current limits, one artist for the legend, placed where matplotlib's "best"
+would put it, and margins computed from the label sizes. Axes passed in by the caller keep
+matplotlib's own ticks, legend and tight_layout, so the caller can go on changing them.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def _text_width(text: str, size: float) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    prop = FontProperties(family=mpl.rcParams["font.family"], size=size)
+    prop = FontProperties(family=STYLE["font.family"], size=size)
     return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
 
 
@@ -120,7 +122,7 @@ def _row_metrics(size: float) -> tuple[float, float]:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    prop = FontProperties(family=mpl.rcParams["font.family"], size=size)
+    prop = FontProperties(family=STYLE["font.family"], size=size)
     _, height, descent = text_to_path.get_text_width_height_descent("lp", prop, ismath=False)
     return height, descent
 
@@ -232,7 +234,7 @@ class _PlainTicks(Artist):
             gc.restore()
         gc = renderer.new_gc()
         gc.set_foreground(self.color)
-        prop = FontProperties(family=mpl.rcParams["font.family"], size=self.size)
+        prop = FontProperties(family=STYLE["font.family"], size=self.size)
         height = renderer.get_canvas_width_height()[1]
         for _, label, x, y, _ in placed:
             renderer.draw_text(gc, x, height - y if renderer.flipy() else y, label, prop, 0, ismath=False)
@@ -425,7 +427,7 @@ class _Legend(Artist):
             part.draw(renderer)
         gc = renderer.new_gc()
         gc.set_foreground(rc["text.color"])
-        prop = FontProperties(family=rc["font.family"], size=self.size)
+        prop = FontProperties(family=STYLE["font.family"], size=self.size)
         height = renderer.get_canvas_width_height()[1]
         for label, base in zip(self.labels, baselines):
             renderer.draw_text(gc, x_text, height - base if renderer.flipy() else base, label, prop, 0, ismath=False)
