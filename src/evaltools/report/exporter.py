@@ -11,7 +11,6 @@ must never get a normal-looking PDF of a failed notebook.
 from __future__ import annotations
 
 import base64
-import os
 import sys
 from html import escape
 from pathlib import Path
@@ -172,16 +171,18 @@ def _in_nbconvert_cli() -> bool:
 
 
 class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
-    """The committee PDF, tagged PDF/UA-1: our HTML template printed by WeasyPrint, or laid out by Typst."""
+    """The committee PDF, tagged PDF/UA-1: laid out by Typst, or our HTML template printed by WeasyPrint."""
 
     export_from_notebook = "evaltools PDF report"
     output_mimetype = "application/pdf"
-    pdf_engine = Unicode(help="PDF engine: weasyprint or typst (see evaltools.report.engines); "
-                              "default: $EVALTOOLS_PDF_ENGINE, else weasyprint").tag(config=True)
+    pdf_engine = Unicode(help="PDF engine: typst or weasyprint (see evaltools.report.engines); "
+                              "default: $EVALTOOLS_PDF_ENGINE, else typst").tag(config=True)
 
     @default("pdf_engine")
     def _pdf_engine_default(self):
-        return os.environ.get("EVALTOOLS_PDF_ENGINE") or "weasyprint"
+        from evaltools.report.engines import default_pdf_engine
+
+        return default_pdf_engine()
 
     @default("file_extension")
     def _file_extension_default(self):
