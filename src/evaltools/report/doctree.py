@@ -7,7 +7,8 @@ Blocks:  heading(level, body) · par(cls, body) · box(cls, lang, body: blocks)
          · list(ordered, start, items: [blocks]) · table(cls, caption, head: rows, body: rows)
          · figure(cls, image, alt, caption) · code(text) · quote(body: blocks) · rule
 Inlines: str · strong/em/code/sub/sup/span(cls)/link(href) with body · br · image (an inline <img>)
-A table row is a list of cells {header, num, colspan, align, row (the row's classes), body: inlines};
+A table row is a list of cells {header, num, colspan, align, cls, row (the row's classes),
+body: inlines};
 column widths are the template's (CSS's automatic table layout). ``image`` is
 {"mime": "image/svg+xml" | "image/png" | "image/jpeg", "data": bytes}. Inline <svg> and <math> in HTML outputs are not carried over (the notebook's
 figures arrive as image/svg+xml outputs or <img> data URIs, which are).
@@ -258,7 +259,7 @@ def _align(el: Element) -> str:
 def _cell(el: Element, row_cls: str = "") -> dict:
     span = el.attrs.get("colspan", "1")
     return {"header": el.tag == "th", "num": "num" in el.classes, "colspan": int(span) if span.isdigit() else 1,
-            "align": _align(el), "row": row_cls, "body": _strip(_inlines(el.children))}
+            "align": _align(el), "cls": " ".join(el.classes), "row": row_cls, "body": _strip(_inlines(el.children))}
 
 
 def html_blocks(html: str) -> list[dict]:
