@@ -292,3 +292,16 @@ def test_markdown_attachments_and_output_priority_follow_the_html_export():
     assert (figure["t"], figure["alt"], figure["image"]["mime"]) == ("figure", "Kort over kommunen", "image/png")
     assert figure["image"]["data"].startswith(b"\x89PNG")
     assert [b["t"] for b in blocks[1:]] == ["table"]  # the HTML repr, not the plain one; no stdout
+
+
+def test_a_table_longer_than_a_page_breaks_with_its_header_repeated():
+    """Tables stay on one page when they fit; a longer one (a batch overview of 98 kommuner) must not
+    run off the page."""
+    rows = "".join(f"<tr><th scope='row'>Kommune {i}</th><td class='num'>{i},0</td></tr>" for i in range(120))
+    blocks = html_blocks(f"<table><caption>Lang</caption><thead><tr><th scope='col'>Kommune</th>"
+                         f"<th scope='col'>Forskel</th></tr></thead><tbody>{rows}</tbody></table>")
+    reader = PdfReader(io.BytesIO(render_document(_doc(blocks))))
+    texts = [p.extract_text() for p in reader.pages]
+    assert len(texts) == 3
+    assert all("Forskel" in t for t in texts)  # the header row on every page
+    assert "Kommune 119" in texts[-1] and "Kommune 0" in texts[0]

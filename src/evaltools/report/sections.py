@@ -64,7 +64,7 @@ class Section:
 
 
 VERSIONED = ["evaltools", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill",
-             "nbconvert", "weasyprint"]
+             "nbconvert", "typst", "weasyprint"]
 
 
 def package_versions() -> list[tuple[str, str]]:
