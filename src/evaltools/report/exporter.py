@@ -195,6 +195,12 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         from evaltools.report.engines import get_pdf_engine
 
-        pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
+        try:
+            pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
+        except NotebookNotExportableError as exc:
+            if _in_nbconvert_cli():  # as for HTML: one line and exit 1 (the Typst engine skips our HTML step)
+                print(f"evaltools: error: {resources_name(resources)}{exc}", file=sys.stderr)
+                sys.exit(1)
+            raise
         resources["output_extension"] = ".pdf"
         return pdf, resources
