@@ -50,6 +50,7 @@ def test_ctrl_c_while_a_figure_is_drawn_writes_no_pdf_and_the_rerun_builds_it(ro
     figure and the damaged PDF was written and reported as a success (finding 1)."""
     from weasyprint.svg import SVG
 
+    monkeypatch.setenv("EVALTOOLS_PDF_ENGINE", "weasyprint")  # the engine that swallowed the interrupt
     monkeypatch.setitem(ENGINES, "canned", lambda: CannedEngine(executed))
     real_draw, drawn = SVG.draw, []
 

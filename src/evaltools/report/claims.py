@@ -49,5 +49,5 @@ def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
         caveat = ("A difference shows how the kommune did relative to the comparison, not necessarily an effect "
                   "of the initiative. Source: Statistics Denmark.")
         footer = "Source: Statistics Denmark · evaltools"
-    return render_pdf("claims.html.j2", title=L["title"], intro=intro, caveat=caveat, rows=table, L=L,
+    return render_pdf("claims.html.j2", landscape=True, title=L["title"], intro=intro, caveat=caveat, rows=table, L=L,
                       lang=language, footer=footer)

@@ -4,12 +4,13 @@ The tree is JSON-ready dicts and strings, so a typesetter (the Typst template) c
 without parsing HTML or escaping markup: text stays data and is never read as Typst code.
 
 Blocks:  heading(level, body) · par(cls, body) · box(cls, lang, body: blocks)
-         · list(ordered, start, items: [blocks]) · table(cls, caption, head: rows, body: rows, grow)
-         · figure(image, alt, caption) · code(text) · quote(body: blocks) · rule
+         · list(ordered, start, items: [blocks]) · table(cls, caption, head: rows, body: rows)
+         · figure(cls, image, alt, caption) · code(text) · quote(body: blocks) · rule
 Inlines: str · strong/em/code/sub/sup/span(cls)/link(href) with body · br · image (an inline <img>)
-A table row is a list of cells {header, num, colspan, align, body: inlines}; ``grow`` says which
-columns take spare width. ``image`` is {"mime": "image/svg+xml" | "image/png" | "image/jpeg",
-"data": bytes}. Inline <svg> and <math> in HTML outputs are not carried over (the notebook's
+A table row is a list of cells {header, num, colspan, align, cls, row (the row's classes),
+body: inlines};
+column widths are the template's (CSS's automatic table layout). ``image`` is
+{"mime": "image/svg+xml" | "image/png" | "image/jpeg", "data": bytes}. Inline <svg> and <math> in HTML outputs are not carried over (the notebook's
 figures arrive as image/svg+xml outputs or <img> data URIs, which are).
 """
 
@@ -160,7 +161,7 @@ def _blocks(children) -> list[dict]:
         if inl:
             # an image alone on its own line is a figure, not a one-word paragraph
             if len(inl) == 1 and isinstance(inl[0], dict) and inl[0]["t"] == "image":
-                out.append({"t": "figure", "image": inl[0]["image"], "alt": inl[0]["alt"], "caption": []})
+                out.append({"t": "figure", "cls": "", "image": inl[0]["image"], "alt": inl[0]["alt"], "caption": []})
             else:
                 out.append({"t": "par", "cls": "", "body": inl})
 
@@ -183,7 +184,7 @@ def _block(el: Element) -> list[dict]:
     if tag == "p":
         body = _strip(_inlines(el.children))
         if len(body) == 1 and isinstance(body[0], dict) and body[0]["t"] == "image":
-            return [{"t": "figure", "image": body[0]["image"], "alt": body[0]["alt"], "caption": []}]
+            return [{"t": "figure", "cls": "", "image": body[0]["image"], "alt": body[0]["alt"], "caption": []}]
         return [{"t": "par", "cls": cls, "body": body}] if body else []
     if tag in {"ul", "ol"}:
         items = [_blocks(li.children) for li in el.children if isinstance(li, Element) and li.tag == "li"]
@@ -212,7 +213,7 @@ def _figure(el: Element) -> dict:
             alt = node.attrs.get("alt", alt)
         elif node.tag == "figcaption":
             caption = _strip(_inlines(node.children))
-    return {"t": "figure", "image": image, "alt": alt, "caption": caption}
+    return {"t": "figure", "cls": " ".join(el.classes), "image": image, "alt": alt, "caption": caption}
 
 
 def _walk(el: Element):
@@ -239,40 +240,15 @@ def _table(el: Element) -> dict:
         if child.tag == "caption":
             caption = _strip(_inlines(child.children))
         for tr in ([child] if child.tag == "tr" else _rows(child)):
-            cells = [_cell(c) for c in tr.children if isinstance(c, Element) and c.tag in {"th", "td"}]
+            row_cls = " ".join(tr.classes)
+            cells = [_cell(c, row_cls) for c in tr.children if isinstance(c, Element) and c.tag in {"th", "td"}]
             # <thead> rows, or a first row of only <th> in a table without <thead> (mistune, pandas)
             if child.tag == "thead" or (not head and not body and cells and all(c["header"] for c in cells)
                                         and child.tag != "tbody"):
                 head.append(cells)
             else:
                 body.append(cells)
-    return {"t": "table", "cls": " ".join(el.classes), "caption": caption, "head": head, "body": body,
-            "grow": _growing_columns(head, body)}
-
-
-def _growing_columns(head: list, body: list) -> list[bool] | None:
-    """Which columns take the spare width (True) and which fit their content (a layout hint).
-
-    Numbers and short row headers fit; text, and columns whose heading is longer than their values
-    (so the heading wraps instead of widening the column), grow. None when cells span columns.
-    """
-    rows = head + body
-    if not rows or any(c["colspan"] != 1 for r in rows for c in r) or len({len(r) for r in rows}) != 1:
-        return None
-
-    def width(cell) -> int:
-        return len("".join(x for x in cell["body"] if isinstance(x, str)))
-
-    grow = []
-    for j in range(len(rows[0])):
-        cells = [r[j] for r in body]
-        head_w = max((width(r[j]) for r in head), default=0)
-        body_w = max((width(c) for c in cells), default=0)
-        fits = cells and (all(c["num"] for c in cells) or (j == 0 and all(c["header"] for c in cells) and body_w <= 24))
-        grow.append(not fits or head_w > body_w)
-    if not any(grow):
-        grow[0] = True
-    return grow
+    return {"t": "table", "cls": " ".join(el.classes), "caption": caption, "head": head, "body": body}
 
 
 def _align(el: Element) -> str:
@@ -280,10 +256,10 @@ def _align(el: Element) -> str:
     return m.group(1) if m else el.attrs.get("align", "")
 
 
-def _cell(el: Element) -> dict:
+def _cell(el: Element, row_cls: str = "") -> dict:
     span = el.attrs.get("colspan", "1")
     return {"header": el.tag == "th", "num": "num" in el.classes, "colspan": int(span) if span.isdigit() else 1,
-            "align": _align(el), "body": _strip(_inlines(el.children))}
+            "align": _align(el), "cls": " ".join(el.classes), "row": row_cls, "body": _strip(_inlines(el.children))}
 
 
 def html_blocks(html: str) -> list[dict]:

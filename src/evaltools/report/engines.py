@@ -4,17 +4,23 @@ An engine takes the exporter, the notebook and nbconvert's resources and returns
 the resources. Select one with ``EvaltoolsPDFExporter.pdf_engine`` (a configurable traitlet:
 ``jupyter nbconvert --to Evaltools_PDF --EvaltoolsPDFExporter.pdf_engine=typst``).
 
+- ``typst`` (the default): the notebook's content laid out by Typst (``evaltools.report.typst_pdf``).
 - ``weasyprint``: the HTML report (same template as ``Evaltools_HTML``) printed by WeasyPrint.
-- ``typst``: the notebook's content laid out by Typst (``evaltools.report.typst_pdf``).
+
+The same choice makes the batch's standalone PDFs (overview, claims): ``default_pdf_engine()``
+reads ``$EVALTOOLS_PDF_ENGINE`` and falls back to ``DEFAULT_PDF_ENGINE``.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from evaltools.errors import InputError
 
 PdfEngine = Callable[..., tuple[bytes, dict]]
+DEFAULT_PDF_ENGINE = "typst"
+ENGINE_ENV = "EVALTOOLS_PDF_ENGINE"
 _ENGINES: dict[str, PdfEngine] = {}
 
 
@@ -38,6 +44,11 @@ def get_pdf_engine(name: str) -> PdfEngine:
 
 def pdf_engines() -> list[str]:
     return sorted(_ENGINES)
+
+
+def default_pdf_engine() -> str:
+    """The engine to use when none is configured: ``$EVALTOOLS_PDF_ENGINE``, else typst."""
+    return os.environ.get(ENGINE_ENV) or DEFAULT_PDF_ENGINE
 
 
 def _weasyprint(exporter, nb, resources=None, **kw) -> tuple[bytes, dict]:

@@ -11,7 +11,6 @@ must never get a normal-looking PDF of a failed notebook.
 from __future__ import annotations
 
 import base64
-import os
 import sys
 from html import escape
 from pathlib import Path
@@ -172,16 +171,18 @@ def _in_nbconvert_cli() -> bool:
 
 
 class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
-    """The committee PDF, tagged PDF/UA-1: our HTML template printed by WeasyPrint, or laid out by Typst."""
+    """The committee PDF, tagged PDF/UA-1: laid out by Typst, or our HTML template printed by WeasyPrint."""
 
     export_from_notebook = "evaltools PDF report"
     output_mimetype = "application/pdf"
-    pdf_engine = Unicode(help="PDF engine: weasyprint or typst (see evaltools.report.engines); "
-                              "default: $EVALTOOLS_PDF_ENGINE, else weasyprint").tag(config=True)
+    pdf_engine = Unicode(help="PDF engine: typst or weasyprint (see evaltools.report.engines); "
+                              "default: $EVALTOOLS_PDF_ENGINE, else typst").tag(config=True)
 
     @default("pdf_engine")
     def _pdf_engine_default(self):
-        return os.environ.get("EVALTOOLS_PDF_ENGINE") or "weasyprint"
+        from evaltools.report.engines import default_pdf_engine
+
+        return default_pdf_engine()
 
     @default("file_extension")
     def _file_extension_default(self):
@@ -194,6 +195,12 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         from evaltools.report.engines import get_pdf_engine
 
-        pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
+        try:
+            pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
+        except NotebookNotExportableError as exc:
+            if _in_nbconvert_cli():  # as for HTML: one line and exit 1 (the Typst engine skips our HTML step)
+                print(f"evaltools: error: {resources_name(resources)}{exc}", file=sys.stderr)
+                sys.exit(1)
+            raise
         resources["output_extension"] = ".pdf"
         return pdf, resources

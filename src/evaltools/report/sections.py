@@ -65,7 +65,7 @@ class Section:
 
 
 VERSIONED = ["evaltools", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "papermill",
-             "nbconvert", "weasyprint"]
+             "nbconvert", "typst", "weasyprint"]
 
 
 @lru_cache(maxsize=1)  # reading package metadata costs ~60 ms; a batch worker asks once per report

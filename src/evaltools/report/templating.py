@@ -20,8 +20,23 @@ def render(name: str, **context) -> str:
     return env.get_template(name).render(**context)
 
 
-def render_pdf(name: str, **context) -> bytes:
-    """A standalone HTML template (with the report's CSS) rendered to tagged PDF."""
-    from evaltools.report.pdf import html_to_pdf
+def render_pdf(name: str, *, engine: str | None = None, landscape: bool = False, **context) -> bytes:
+    """A standalone HTML template (with the report's CSS) rendered to tagged PDF.
 
-    return html_to_pdf(render(name, css=CSS.read_text(encoding="utf-8"), **context))
+    ``engine``: typst or weasyprint, default as for reports (``$EVALTOOLS_PDF_ENGINE``, else typst).
+    The context's ``title``, ``lang`` and ``footer`` become the PDF's metadata and footer.
+    """
+    from evaltools.report.engines import default_pdf_engine, get_pdf_engine
+
+    engine = engine or default_pdf_engine()
+    get_pdf_engine(engine)  # an unknown name is an InputError naming the choices
+    html = render(name, css=CSS.read_text(encoding="utf-8"), **context)
+    if engine == "weasyprint":
+        from evaltools.report.pdf import html_to_pdf
+
+        return html_to_pdf(html)
+    from evaltools.report.typst_pdf import html_to_pdf
+
+    meta = {"title": context.get("title", ""), "lang": context.get("lang", "da"),
+            "footer": context.get("footer", ""), "landscape": landscape}
+    return html_to_pdf(html, meta)

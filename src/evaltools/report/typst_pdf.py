@@ -76,7 +76,7 @@ def _output_blocks(output, cell, lang: str) -> list[dict]:
         image = {"mime": mime, "data": _text(data[mime]).encode("utf-8")}
     else:
         image = data_uri_image(f"data:{mime};base64,{_text(data[mime]).strip()}")
-    return [{"t": "figure", "image": image, "alt": alt, "caption": []}]
+    return [{"t": "figure", "cls": "user-figure", "image": image, "alt": alt, "caption": []}]
 
 
 def notebook_blocks(nb, lang: str = "da") -> list[dict]:
@@ -110,25 +110,27 @@ def _externalise(node, folder: Path, counter: list[int]):
                 _externalise(value, folder, counter)
 
 
-def document(nb, meta: dict) -> dict:
-    """What the Typst template reads: metadata, page labels and the block tree."""
+def _document_meta(meta: dict, title: str) -> dict:
     lang = meta.get("lang", "da")
     page, of = PAGE_LABELS.get(lang, PAGE_LABELS["en"])
-    title = meta.get("title") or nb.metadata.get("title") or "evaltools"
     return {
-        "meta": {
-            "title": title,
-            "author": meta.get("author", "evaltools"),
-            "lang": lang,
-            "subject": meta.get("subject", ""),
-            "keywords": list(meta.get("keywords", [])),
-            "date": meta.get("date", ""),
-            "footer": meta.get("footer", ""),
-            "page": page,
-            "of": of,
-        },
-        "blocks": notebook_blocks(nb, lang),
+        "title": title,
+        "author": meta.get("author", "evaltools"),
+        "lang": lang,
+        "subject": meta.get("subject", ""),
+        "keywords": list(meta.get("keywords", [])),
+        "date": meta.get("date", ""),
+        "footer": meta.get("footer", ""),
+        "page": page,
+        "of": of,
+        "landscape": bool(meta.get("landscape", False)),
     }
+
+
+def document(nb, meta: dict) -> dict:
+    """What the Typst template reads: metadata, page labels and the block tree."""
+    title = meta.get("title") or nb.metadata.get("title") or "evaltools"
+    return {"meta": _document_meta(meta, title), "blocks": notebook_blocks(nb, meta.get("lang", "da"))}
 
 
 def _row_headers(node, out: list) -> list:
@@ -162,3 +164,12 @@ def render_document(doc: dict) -> bytes:
 def notebook_to_pdf(nb, meta: dict) -> bytes:
     """The executed (and preprocessed) notebook as the committee PDF."""
     return render_document(document(nb, meta))
+
+
+def html_to_pdf(html: str, meta: dict) -> bytes:
+    """A standalone HTML document of ours (the batch overview, the claims page) as tagged PDF.
+
+    ``meta`` as for a report (title, lang, footer; ``landscape`` for an A4 landscape page).
+    """
+    return render_document({"meta": _document_meta(meta, meta.get("title") or "evaltools"),
+                            "blocks": html_blocks(html)})
