@@ -149,3 +149,20 @@ def setup() -> None:
     ip.events.register("pre_run_cell", _install_figure_formatter)
     _install_figure_formatter()
     ip._evaltools_ready = True
+
+
+def reset_for_next_report(cwd: str) -> None:
+    """What a batch worker's reused kernel does between reports: work in ``cwd`` and forget every
+    name and output of the previous report (IPython's ``%reset -f``), without the two full garbage
+    collections ``%reset`` runs (0.35 s per report in a kernel holding pandas and matplotlib; the
+    interpreter's own collector frees the old report's cycles)."""
+    import gc
+    import os
+
+    os.chdir(cwd)
+    collect, gc.collect = gc.collect, (lambda generation=2: 0)
+    try:
+        shell_ = shell() or __import__("IPython").get_ipython()
+        shell_.run_line_magic("reset", "-f")
+    finally:
+        gc.collect = collect

@@ -61,8 +61,8 @@ class PapermillEngine:
         pass
 
 
-# chdir first: the previous report's scratch folder (the kernel's cwd) is gone by now
-RESET_CODE = "import os as _os\n_os.chdir({cwd!r})\nget_ipython().run_line_magic('reset', '-f')"
+# chdir first (the previous report's scratch folder, the kernel's cwd, is gone by now), then %reset
+RESET_CODE = "from evaltools.jupyter import reset_for_next_report\nreset_for_next_report({cwd!r})"
 
 
 # What every report imports, loaded while the caller is still busy; the Frank-Wolfe solver's
