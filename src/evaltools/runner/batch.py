@@ -168,44 +168,62 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     bar = _progress(len(specs), progress)
     counts = {"ok": 0, "failed": 0}
     try:
-        if specs:
-            with executor_obj.session() as run:
-                for spec, outcome in run(specs):
-                    row = dict(rows[spec.job.name])
-                    row["finished_at"] = now()
-                    if outcome["status"] == "ok":
-                        row = _built_row(row, outcome)
-                    else:
-                        row.update(status="failed", run="built", error=outcome["error"], cell=outcome.get("cell"))
-                    counts[row["status"]] += 1
-                    rows[spec.job.name] = row
-                    ledger.record(row)
-                    bar.update(1)
-                    bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
+        if not specs:  # everything reused or failed at planning: no workers for the overviews alone
+            result.rows = [rows[j.name] for j in jobs]
+            _write_overviews(result, folder, language, lambda fn, *args: fn(*args))
+            return result
+        with executor_obj.session() as session:
+            for spec, outcome in session.run(specs):
+                row = dict(rows[spec.job.name])
+                row["finished_at"] = now()
+                if outcome["status"] == "ok":
+                    row = _built_row(row, outcome)
+                else:
+                    row.update(status="failed", run="built", error=outcome["error"], cell=outcome.get("cell"))
+                counts[row["status"]] += 1
+                rows[spec.job.name] = row
+                ledger.record(row)
+                bar.update(1)
+                bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
+            bar.close()
+            result.rows = [rows[j.name] for j in jobs]
+            _write_overviews(result, folder, language, session.call)  # drawn by a warm worker
     except KeyboardInterrupt:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
         raise
     finally:
         bar.close()
+    return result
 
-    result.rows = [rows[j.name] for j in jobs]
+
+def _overview_pdf(rows: list[dict], title: str, language: str) -> bytes:
+    from evaltools.report.overview import render_overview
+
+    return render_overview(rows, title, language)
+
+
+def _claims_pdf(rows: list[dict], language: str) -> bytes:
+    from evaltools.report.claims import render_claims_overview
+
+    return render_claims_overview(rows, language)
+
+
+def _write_overviews(result: BatchResult, folder: Path, language: str, call) -> None:
+    """overview.pdf (every finished report) and claims.pdf (those with a claim), drawn by
+    ``call(fn, *args)`` and written atomically. The functions are this module's, so a worker
+    unpickles them without the batch process importing matplotlib and the PDF engine."""
     # a plan with several goals has no single result row: its own report is the overview of its goals
     ok_rows = [r for r in result.rows if r["status"] == "ok" and r.get("outcome")]
     if ok_rows:
-        from evaltools.report.overview import render_overview
-
-        pdf = render_overview(ok_rows, folder.name, language)
+        pdf = call(_overview_pdf, ok_rows, folder.name, language)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
         result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
     claim_rows = [r for r in ok_rows if r.get("claim")]
     if claim_rows:
-        from evaltools.report.claims import render_claims_overview
-
-        pdf = render_claims_overview(claim_rows, language)
+        pdf = call(_claims_pdf, claim_rows, language)
         interrupts.check()
         result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
-    return result
 
 
 def _built_row(row: dict, outcome: dict) -> dict:

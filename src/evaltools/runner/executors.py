@@ -38,6 +38,16 @@ class JobSpec:
     sidecar: Path
 
 
+@dataclass(frozen=True)
+class Session:
+    """An executor at work: ``run(specs)`` yields (spec, outcome) as reports finish; ``call(fn, *args)``
+    runs one picklable function on a worker and returns its result (the batch's overview PDFs are
+    drawn there: the workers have matplotlib and the PDF engine loaded already)."""
+
+    run: Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]
+    call: Callable[..., object]
+
+
 def _engine(name: str):
     """This worker thread's engine, created once and closed when the process exits."""
     engines = getattr(_local, "engines", None)
@@ -146,7 +156,7 @@ class LocalExecutor:
         self.engine = engine
 
     @contextmanager
-    def session(self) -> Iterator[Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]]:
+    def session(self) -> Iterator[Session]:
         # spawn: workers start clean (no inherited threads or sockets), then stay warm
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
@@ -156,7 +166,7 @@ class LocalExecutor:
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
                 for fut in as_completed(futures):
                     yield futures[fut], _result(fut)
-            yield run
+            yield Session(run, lambda fn, *args: pool.submit(fn, *args).result())
         except BaseException:
             from evaltools.runner import interrupts
 
@@ -191,7 +201,7 @@ class DaskExecutor:
                 futures = {client.submit(execute_job, s, pure=False): s for s in specs}
                 for fut in dask_completed(list(futures)):
                     yield futures[fut], _result(fut)
-            yield run
+            yield Session(run, lambda fn, *args: client.submit(fn, *args, pure=False).result())
         finally:
             client.close()
 
