@@ -103,7 +103,7 @@ def to_long(frame: pd.DataFrame, area: str, time: str, kind: str) -> pd.DataFram
 
 def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
     """A Panel from a long table (kode, period, value); kode 000 is the national figure."""
-    periods = sorted({parse_period(p) for p in long["period"]})
+    periods = sorted({parse_period(p) for p in long["period"].unique()})  # ~75 periods, not every row
     wide = long.pivot(index="kode", columns="period", values="value")  # a duplicated (kode, period) is an error
     wide.columns = pd.PeriodIndex([parse_period(c) for c in wide.columns])
     wide = wide.reindex(columns=pd.PeriodIndex(periods))

@@ -65,9 +65,11 @@ class PapermillEngine:
 RESET_CODE = "from evaltools.jupyter import reset_for_next_report\nreset_for_next_report({cwd!r})"
 
 
-# What every report imports, loaded while the caller is still busy; the Frank-Wolfe solver's
-# compiled code is loaded from numba's cache by one tiny solve. Silent: it leaves no trace.
-WARM_UP = "import evaltools.report.sections, evaltools.core.weights as _w; _w.warm_up(); del _w"
+# What every report imports, loaded while the caller is still busy (statsmodels' OLS is otherwise
+# imported on first use); the Frank-Wolfe solver's compiled code is loaded from numba's cache by
+# one tiny solve. Silent: it leaves no trace.
+WARM_UP = ("import evaltools.report.sections, statsmodels.regression.linear_model, evaltools.core.weights as _w\n"
+           "_w.warm_up()\ndel _w")
 
 
 class WarmKernelEngine:
