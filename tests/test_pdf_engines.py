@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from evaltools.formatting import MINUS
 from evaltools.report.exporter import EvaltoolsPDFExporter
 from evaltools.report.metadata import report_metadata
+from pdf_reading import flat, struct_elements
 
 pytestmark = pytest.mark.slow
 
@@ -22,26 +23,6 @@ KINDS = {  # report kind -> (params file, language)
     "goals": ("lyngby-taarbaek-plan-2016.yaml", "da"),
     "english": ("lejre.yaml", "en"),
 }
-
-
-def flat(text: str) -> str:
-    """Words hyphenated at a line end joined, U+2010 read as "-", whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub("\u2010\\s*\n", "", text).replace("\u2010", "-"))
-
-
-def struct_elements(pdf: pikepdf.Pdf) -> list:
-    out, stack = [], [pdf.Root.StructTreeRoot]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, pikepdf.Dictionary):
-            if "/S" in node:
-                out.append(node)
-            kids = node.get("/K")
-            if isinstance(kids, pikepdf.Array):
-                stack.extend(reversed(list(kids)))
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.append(kids)
-    return out
 
 
 def scopes(element) -> list:

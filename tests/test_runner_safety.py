@@ -221,6 +221,8 @@ def test_a_plan_hashes_every_goal_and_counts_an_unfetched_one_as_missing(tmp_pat
 
 def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
     # `run` starts its kernel before it checks the params file; a mistake must not leave it running
+    import psutil
+
     from evaltools.params import ParamsError
     from evaltools.runner import processes
     from evaltools.runner.run import run_report
@@ -235,5 +237,6 @@ def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
     deadline = time.monotonic() + 2
     while processes.alive(list(processes.children() - before)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert processes.alive(list(processes.children() - before)) == []
+    left = processes.alive(list(processes.children() - before))
+    assert left == [], [" ".join(psutil.Process(p).cmdline()[:4]) for p in left]
     assert not (tmp_path / "out").exists()

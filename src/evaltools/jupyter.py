@@ -162,7 +162,8 @@ def reset_for_next_report(cwd: str) -> None:
     os.chdir(cwd)
     collect, gc.collect = gc.collect, (lambda generation=2: 0)
     try:
-        shell_ = shell() or __import__("IPython").get_ipython()
-        shell_.run_line_magic("reset", "-f")
+        from IPython import get_ipython
+
+        get_ipython().run_line_magic("reset", "-f")
     finally:
         gc.collect = collect

@@ -95,9 +95,13 @@ class WarmKernelEngine:
 
         self._km = KernelManager(kernel_name=self.kernel_name or ensure_kernel())
         self._km.start_kernel(extra_arguments=KERNEL_ARGS)
+        if self._closed:  # closed while the kernel was launched: the start thread shuts it down now
+            return
         self._kc = self._km.client()
         self._kc.start_channels()
         self._kc.wait_for_ready(timeout=60)
+        if self._closed:
+            return
         self._kc.execute_interactive(WARM_UP, silent=True, store_history=False, timeout=120,
                                      output_hook=lambda msg: None)
 
@@ -135,6 +139,7 @@ class WarmKernelEngine:
         self._ready()
         if not self._alive():
             self.close()
+            self._closed = False
             self._start()
         if notebook not in self._templates:
             self._templates[notebook] = load_notebook_node(str(notebook))  # adds papermill's metadata
