@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from evaltools.errors import InputError, RunError
+from evaltools.errors import RunError
 from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
