@@ -21,13 +21,12 @@ GROUP_COLORS = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#35978f"
 
 def plot_group_trends(g: GroupEvaluation, language: str = "da"):
     """Each treated kommune and the common comparison group, indexed to the last pre-period = 100."""
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    from evaltools.figures import COMPARISON_COLOR, _finish, _style, indexed_series
+    from evaltools.figures import COMPARISON_COLOR, _axes, _finish, _rule, _style, indexed_series
 
     _style()
-    fig, ax = plt.subplots(figsize=(7.0, 2.8))
+    fig, ax = _axes(None, 2.8)  # the report figures' fast ticks, legend and margins
     comp = g.units[0].comparison_name(language)
     x = None
     for i, ev in enumerate(g.units):
@@ -37,7 +36,7 @@ def plot_group_trends(g: GroupEvaluation, language: str = "da"):
             ax.plot(x, df[comp], color=COMPARISON_COLOR, marker="o", markersize=3, label=comp.capitalize())
         ax.plot(x, df[ev.kommune.name], color=GROUP_COLORS[i % len(GROUP_COLORS)], marker="o", markersize=3,
                 linewidth=1.8, label=ev.kommune.name)
-    ax.axhline(100, color="#999999", linewidth=0.8)
+    _rule(ax, "h", 100, color="#999999", linewidth=0.8)
     ref = format_period(g.design.reference, language)
     ylabel = f"Indeks, {ref} = 100" if language == "da" else f"Index, {ref} = 100"
     return _finish(fig, ax, g.units[0], list(df["period"]), ylabel, language)
