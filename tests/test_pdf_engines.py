@@ -160,3 +160,27 @@ def test_page_one_looks_alike_under_both_engines(pdfs):
         weasy_words = set(pages(pdfs[kind, "weasyprint"])[0].split())
         # footers differ only in the page count ("af 5" / "af 6"); the rest is the same text
         assert len(weasy_words - typst_words) <= 2, (kind, weasy_words - typst_words)
+
+
+def test_a_98_kommune_overview_splits_its_forest_plot_so_every_name_stays_readable():
+    # one forest plot of 98 rows was scaled to about half size to fit a page (names at ~3 pt) and
+    # left page 1 empty; 40 rows per plot fit under the heading at full size. Ledger rows made up
+    # for the layout, on the real kommune names.
+    from evaltools.kommuner import all_kommuner
+    from evaltools.report.overview import PER_FIGURE, render_overview
+
+    names = [k.name for k in all_kommuner()]
+    rows = [{"kommune": name, "seed": name == "Lejre", "outcome": "kontanthjaelp_nettoledige", "unit": "procent",
+             "estimate": float(i - 49), "conf_low": float(i - 69), "conf_high": float(i - 29),
+             "p_value_placebo": 0.5, "pretrend_warning": False, "early_divergence": False}
+            for i, name in enumerate(names)]
+    assert PER_FIGURE == 40 and len(rows) == 98
+    pdf = render_overview(rows, "alle", "da")
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        alts = [str(e.Alt) for e in struct_elements(doc) if e.S == "/Figure"]
+    assert [a.split(":")[0] for a in alts] == ["Figur (del 1 af 3, nr. 1-40)", "Figur (del 2 af 3, nr. 41-80)",
+                                               "Figur (del 3 af 3, nr. 81-98)"]
+    page1 = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert "Nettoledige kontanthjælpsmodtagere (procent)" in page1
+    assert names[0] in page1 and names[39] in page1  # the first plot, on page 1 with its heading
+    assert names[41] not in page1  # (names[40] is Lejre, which the summary names as highlighted)

@@ -18,7 +18,10 @@ LABELS = {
 }
 
 
-def _forest(rows: list[dict], unit: str, language: str):
+PER_FIGURE = 40  # kommuner per forest plot: 40 rows fit under the heading on page 1 at full size
+
+
+def _forest(rows: list[dict], unit: str, language: str, xlim: tuple[float, float] | None = None):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -32,11 +35,35 @@ def _forest(rows: list[dict], unit: str, language: str):
         ax.plot([r["conf_low"], r["conf_high"]], [i, i], color=color, linewidth=1.2 if r["seed"] else 0.8)
         ax.plot([r["estimate"]], [i], "o", color=color, markersize=5 if r["seed"] else 3)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(range(n), [r["kommune"] for r in rows], fontsize=6 if n > 40 else 8)
-    ax.invert_yaxis()
+    ax.set_yticks(range(n), [r["kommune"] for r in rows], fontsize=8)
+    ax.set_ylim(n - 0.5, -0.5)  # first row on top
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     ax.set_xlabel(f"{'Forskel' if language == 'da' else 'Difference'}, {unit}")
     fig.tight_layout()
     return fig
+
+
+def _forest_figures(items: list[dict], unit: str, language: str, alt: str) -> str:
+    """The kommuner's estimates and intervals, sorted, as forest plots of at most PER_FIGURE rows on one
+    x axis: 98 rows in one figure were scaled to half size to fit a page (names at ~3 pt)."""
+    import numpy as np
+
+    values = np.array([[r["conf_low"], r["conf_high"], r["estimate"]] for r in items], dtype=float)
+    lo, hi = np.nanmin(values), np.nanmax(values)
+    pad = 0.04 * (hi - lo) if hi > lo else 1.0
+    xlim = (min(lo, 0.0) - pad, max(hi, 0.0) + pad)
+    chunks = [items[i:i + PER_FIGURE] for i in range(0, len(items), PER_FIGURE)]
+    html = []
+    for k, chunk in enumerate(chunks):
+        text = alt
+        if len(chunks) > 1:
+            first = k * PER_FIGURE + 1
+            part = (f"del {k + 1} af {len(chunks)}, nr. {first}-{first + len(chunk) - 1}" if language == "da"
+                    else f"part {k + 1} of {len(chunks)}, nos. {first}-{first + len(chunk) - 1}")
+            text = alt.replace(":", f" ({part}):", 1)
+        html.append(figure_html(_forest(chunk, unit, language, xlim), text))
+    return "".join(html)
 
 
 def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes:
@@ -79,7 +106,7 @@ def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes
             alt = (f"Figure: {len(items)} kommuner sorted by difference in {unit} with 95% intervals; "
                    f"lowest {items[0]['kommune']} ({items[0]['estimate']:.1f}), highest {items[-1]['kommune']} ({items[-1]['estimate']:.1f}).")
         groups.append({"heading": heading, "summary": summary, "rows": table, "caption": L["seed"],
-                       "figure": figure_html(_forest(items, unit, language), alt)})
+                       "figure": _forest_figures(items, unit, language, alt)})
     subtitle = "Oversigt over batchens rapporter" if language == "da" else "Overview of the batch's reports"
     footer = "Kilde: Danmarks Statistik · evaltools" if language == "da" else "Source: Statistics Denmark · evaltools"
     heading = f"Oversigt: {title}" if language == "da" else f"Overview: {title}"
