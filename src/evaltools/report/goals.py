@@ -11,8 +11,8 @@ from evaltools.goals import GoalResult, GoalsEvaluation, evaluate_goals
 from evaltools.hashing import code_hash, outcomes_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
-from evaltools.report.sections import Report, ReportBase, Section, package_versions, parse_report_date
-from evaltools.text import caveats, headline, mde_sentence, verdict
+from evaltools.report.sections import Report, ReportBase, Section, package_versions
+from evaltools.text import headline, mde_sentence, verdict
 
 WORDS = {
     "da": {"headers": ["Mål", "Retning", "Vores beregning", "Placebo-p", "Justeret p (Holm)", "Vurdering"],
@@ -58,8 +58,8 @@ class GoalsReport(ReportBase):
               params: dict | None = None) -> GoalsReport:
         ge = evaluate_goals(kommune, goals, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
                             scale=scale, language=language)
-        date = parse_report_date(report_date)
-        return cls(ge, initiative, committee, date, author or "evaltools", params or {}, dict(claim) if claim else None)
+        return cls._wrap(ge, initiative=initiative, committee=committee, report_date=report_date, author=author,
+                         params=params, claim=claim)
 
     @property
     def W(self) -> dict:

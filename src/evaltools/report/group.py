@@ -11,8 +11,8 @@ from evaltools.group_evaluation import GroupEvaluation, evaluate_group
 from evaltools.group_text import count_word, each_sentence, group_comparison, group_method, group_verdict, names, unit_rows
 from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
-from evaltools.report.labels import LABELS, long_date
-from evaltools.report.sections import Report, ReportBase, Section, package_versions, parse_report_date
+from evaltools.report.labels import long_date
+from evaltools.report.sections import Report, ReportBase, Section, package_versions
 from evaltools.report.source import footer_line
 from evaltools.text import caveats, claim_box, verdict
 
@@ -70,8 +70,8 @@ class GroupReport(ReportBase):
               params: dict | None = None) -> GroupReport:
         g = evaluate_group(kommune, outcome, start, pre_start=pre_start, post_end=post_end, comparison=comparison,
                            scale=scale, language=language)
-        date = parse_report_date(report_date)
-        return cls(g, initiative, committee, date, author or "evaltools", params or {}, dict(claim) if claim else None)
+        return cls._wrap(g, initiative=initiative, committee=committee, report_date=report_date, author=author,
+                         params=params, claim=claim)
 
     @property
     def title(self) -> str:

@@ -116,6 +116,12 @@ class ReportBase:
     def _render(self, name: str, **ctx) -> str:
         return render(f"{name}.html.j2", L=self.L, lang=self.language, **ctx)
 
+    @classmethod
+    def _wrap(cls, evaluation, *, initiative, committee="", report_date=None, author="", params=None, claim=None):
+        """The committee context around an evaluation, read the same way by every kind of report."""
+        return cls(evaluation, initiative, committee, parse_report_date(report_date), author or "evaltools",
+                   params or {}, dict(claim) if claim else None)
+
     def _results(self, tidy) -> dict:
         """The ledger's numbers: the evaluation's one tidy row (plain Python values) and the claim."""
         claim = self.claim or {}
@@ -175,8 +181,8 @@ class Report(ReportBase):
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
         initiative = initiative or LABELS[language]["default_initiative"]  # not one kommune's own text
-        return cls(ev, initiative=initiative, committee=committee, date=parse_report_date(report_date),
-                   author=author or "evaltools", params=params, claim=dict(claim) if claim else None)
+        return cls._wrap(ev, initiative=initiative, committee=committee, report_date=report_date, author=author,
+                         params=params, claim=claim)
 
     # -- helpers ------------------------------------------------------------------------------
     @property
