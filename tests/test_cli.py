@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from evaltools.cli import main
+from cli_checks import run_refuses_in_one_line
 
 BAD = {
     "misspelt": ("kommune: Lejer\n", "Unknown kommune 'Lejer'. Did you mean: Lejre"),
@@ -20,15 +21,7 @@ def test_run_with_bad_params_exits_nonzero_in_one_line_and_writes_nothing(tmp_pa
     body = "outcome: kontanthjaelp_nettoledige\ninitiative: X\n" + text
     if "start:" not in text:
         body += "start: 2012K3\n"
-    params = tmp_path / f"{case}.yaml"
-    params.write_text(body, encoding="utf-8")
-    out = tmp_path / "reports"
-    code = main(["run", str(params), "--out", str(out)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert message in err
-    assert len(err.splitlines()) == 1
-    assert not out.exists()
+    run_refuses_in_one_line(tmp_path, capsys, case, body, message)
 
 
 def test_console_script_runs(tmp_path):

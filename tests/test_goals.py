@@ -4,10 +4,10 @@ import html
 
 import pytest
 
-from evaltools.cli import main
 from evaltools.evaluation import evaluate
 from evaltools.goals import evaluate_goals, holm
 from evaltools.report.goals import GoalsReport, multiple_sentence
+from cli_checks import run_refuses_in_one_line
 
 
 def test_holm_by_hand():
@@ -62,12 +62,5 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_goals_fail_in_one_line_naming_the_key(tmp_path, capsys, case):
     text, message = BAD[case]
-    params = tmp_path / f"{case}.yaml"
-    params.write_text("kommune: Lyngby-Taarbæk\ninitiative: X\nstart: 2016K1\n" + text, encoding="utf-8")
-    out = tmp_path / "reports"
-    code = main(["run", str(params), "--out", str(out)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert message in err, err
-    assert len(err.splitlines()) == 1
-    assert not out.exists()
+    run_refuses_in_one_line(tmp_path, capsys, case, "kommune: Lyngby-Taarbæk\ninitiative: X\nstart: 2016K1\n" + text,
+                            message)

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaltools.cli import main
 from evaltools.core import group as group_mod
 from evaltools.core.design import make_design
 from evaltools.core.group import group_test
 from evaltools.core.panel import Panel
+from cli_checks import run_refuses_in_one_line
 
 
 def _panel() -> Panel:
@@ -120,12 +120,5 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_treated_lists_fail_in_one_line_naming_the_key(tmp_path, capsys, case):
     text, message = BAD[case]
-    params = tmp_path / f"{case}.yaml"
-    params.write_text("outcome: kontanthjaelp_nettoledige\ninitiative: X\nstart: 2012K1\n" + text, encoding="utf-8")
-    out = tmp_path / "reports"
-    code = main(["run", str(params), "--out", str(out)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert message in err, err
-    assert len(err.splitlines()) == 1
-    assert not out.exists()
+    run_refuses_in_one_line(tmp_path, capsys, case,
+                            "outcome: kontanthjaelp_nettoledige\ninitiative: X\nstart: 2012K1\n" + text, message)
