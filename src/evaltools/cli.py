@@ -49,12 +49,10 @@ def _in_out_folder(command):
 
 @_in_out_folder
 def cmd_run(args: argparse.Namespace) -> int:
-    from evaltools.params import load_params
     from evaltools.runner.run import run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    try:  # evaltools errors are printed by main()
-        load_params(args.params)  # a mistake is the one line the user sees (cached: run_report reuses it)
+    try:  # evaltools errors are printed by main(); run_report starts the kernel first, then checks params
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from evaltools.errors import InputError
-from evaltools.params import ReportParams
+
+if TYPE_CHECKING:  # the params module imports pandas; `evaltools run` starts its kernel before that
+    from evaltools.params import ReportParams
 
 
 class UndeclaredParameterError(InputError, ValueError):

@@ -7,17 +7,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from evaltools.errors import RunError
-from evaltools.params import ReportParams, load_params
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
 from evaltools.runner.outputs import get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
+
+if TYPE_CHECKING:
+    from evaltools.params import ReportParams
 
 DEFAULT_NOTEBOOK = Path("notebooks") / "evaluering.ipynb"
 DEFAULT_FORMATS = ("pdf", "ipynb")
@@ -139,6 +142,8 @@ def run_report(
     before = processes.children()
     eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
     try:
+        from evaltools.params import load_params  # pandas and the data: imported while the kernel starts
+
         params = load_params(params_file)  # raises ParamsError before anything runs
         nb_path = find_notebook(params_file, Path(notebook) if notebook else None)
         notebook_parameters(params, nb_path, params_file)  # strict: undeclared keys fail before a cell runs
