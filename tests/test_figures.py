@@ -82,6 +82,9 @@ def test_everything_drawn_lies_inside_the_figure(plot, case, request):
     drawn = fig.get_tightbbox(renderer)  # inches: every artist's extent, labels and legend included
     width, height = fig.get_size_inches()
     assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, (drawn, width, height)
+    for artist in fig.axes[0].artists:  # the plain ticks' labels, which get_tightbbox leaves out
+        box = artist.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, (artist, box)
     plt.close(fig)
 
 
@@ -140,3 +143,22 @@ def test_the_theme_stays_set_for_the_users_next_figure(lejre):
     plt.close(plot_trends(lejre))
     assert matplotlib.rcParams["svg.fonttype"] == "none"
     assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+def test_forest_plot_names_every_kommune_inside_the_figure():
+    """The batch overview's forest plot on the fast path: each kommune's name is text in the SVG
+    (the axis runs downwards, so its ticker gets the limits reversed) and nothing is cut off."""
+    from evaltools.report.overview import _forest
+
+    names = ["Ringkøbing-Skjern", "Lejre", "Lyngby-Taarbæk", "Ærø"]
+    rows = [{"kommune": k, "seed": k == "Lejre", "estimate": e, "conf_low": e - 20, "conf_high": e + 30}
+            for k, e in zip(names, [-30.0, -27.9, 5.0, 40.0])]
+    fig = _forest(rows, "procent", "da", xlim=(-60.0, 80.0))
+    renderer = fig.canvas.get_renderer()
+    # the tick labels' own boxes (display units): get_tightbbox leaves these artists out
+    for box in [fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)] + \
+            [a.get_window_extent(renderer) for a in fig.axes[0].artists]:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, (box, fig.bbox)
+    found = texts(svg_of(fig))
+    assert set(names) <= set(found)
+    assert {"−50", "0", "50"} <= set(found) and "Forskel, procent" in found
