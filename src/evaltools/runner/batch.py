@@ -173,7 +173,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             _write_overviews(result, folder, language, lambda fn, *args: fn(*args))
             return result
         with executor_obj.session() as session:
-            for spec, outcome in session.run(specs):
+            for spec, outcome in session.run(specs, _prepare_overviews):
                 row = dict(rows[spec.job.name])
                 row["finished_at"] = now()
                 if outcome["status"] == "ok":
@@ -195,6 +195,13 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     finally:
         bar.close()
     return result
+
+
+def _prepare_overviews() -> None:
+    """Import what the overview PDFs need (matplotlib, seaborn: 2 s in a worker, whose kernel does
+    the reports' figures), on a worker whose queue has run dry, not after the last report."""
+    import evaltools.report.claims  # noqa: F401
+    import evaltools.report.overview  # noqa: F401
 
 
 def _overview_pdf(rows: list[dict], title: str, language: str) -> bytes:

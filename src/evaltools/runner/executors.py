@@ -18,10 +18,13 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evaltools.errors import InputError
-from evaltools.runner.jobs import Job
 from evaltools.runner.processes import alive, kill_tree
+
+if TYPE_CHECKING:  # a worker imports this module first: its kernel launches before pandas is imported
+    from evaltools.runner.jobs import Job
 
 _local = threading.local()
 
@@ -40,9 +43,10 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class Session:
-    """An executor at work: ``run(specs)`` yields (spec, outcome) as reports finish; ``call(fn, *args)``
-    runs one picklable function on a worker and returns its result (the batch's overview PDFs are
-    drawn there: the workers have matplotlib and the PDF engine loaded already)."""
+    """An executor at work: ``run(specs, then)`` yields (spec, outcome) as reports finish, and queues
+    ``then()`` once per worker after the reports (work for a worker with no report left: the batch
+    imports what its overview needs there); ``call(fn, *args)`` runs one picklable function on a
+    worker and returns its result (the batch's overview PDFs are drawn there)."""
 
     run: Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]
     call: Callable[..., object]
@@ -162,8 +166,10 @@ class LocalExecutor:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
                                    initargs=(self.engine,))
         try:
-            def run(specs: list[JobSpec]):
+            def run(specs: list[JobSpec], then: Callable[[], object] | None = None):
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
+                for _ in range(self.workers if then else 0):
+                    pool.submit(then)  # after every report in the queue: nobody waits for it
                 for fut in as_completed(futures):
                     yield futures[fut], _result(fut)
             yield Session(run, lambda fn, *args: pool.submit(fn, *args).result())
@@ -197,8 +203,9 @@ class DaskExecutor:
             raise InputError("the dask executor needs the 'distributed' package: pip install 'evaltools[dask]'") from None
         client = Client(self.scheduler)
         try:
-            def run(specs: list[JobSpec]):
+            def run(specs: list[JobSpec], then: Callable[[], object] | None = None):
                 futures = {client.submit(execute_job, s, pure=False): s for s in specs}
+                # Dask has no queue order to rely on: ``then`` is for a local pool's idle workers
                 for fut in dask_completed(list(futures)):
                     yield futures[fut], _result(fut)
             yield Session(run, lambda fn, *args: client.submit(fn, *args, pure=False).result())
