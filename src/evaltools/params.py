@@ -11,11 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from evaltools.errors import InputError
-from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
-from evaltools.design import DesignError, make_design
 from evaltools.kommuner import UnknownKommuneError, get_kommune
 from evaltools.params_yaml import DuplicateKeyError, load_yaml
-from evaltools.periods import PeriodError
 
 
 class ParamsError(InputError, ValueError):
@@ -183,6 +180,11 @@ def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
 
 def check_against_data(params: ReportParams, path: str | Path = "<params>") -> None:
     """Check kommune, outcome and dates against the data before anything runs."""
+    # here, not at the top: a batch worker unpickles params without pandas and the data
+    from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
+    from evaltools.design import DesignError, make_design
+    from evaltools.periods import PeriodError
+
     if isinstance(params.kommune, list) and not params.kommune:
         raise ParamsError(path, "is an empty list; name at least one kommune", "kommune")
     try:
@@ -218,6 +220,10 @@ FREQ_WORDS = {"Q": "quarterly", "Y": "annual", "M": "monthly", "N": "numbered"}
 
 def check_goals(params: ReportParams, path: str | Path = "<params>") -> None:
     """A plan with several goals: at least one goal, known outcomes, one frequency, one design."""
+    from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
+    from evaltools.design import DesignError, make_design
+    from evaltools.periods import PeriodError
+
     goals = params.goals
     if not goals:
         raise ParamsError(path, "is an empty list; give at least one goal ({outcome, direction, label})", "goals")
