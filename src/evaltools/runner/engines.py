@@ -14,9 +14,10 @@ from __future__ import annotations
 import copy
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import nbformat
+if TYPE_CHECKING:  # imported where used: `evaltools run` launches its kernel first
+    import nbformat
 
 # The kernel's own log is not the user's business: its start-up notes, and the tracebacks it logs
 # when an interrupted run closes its sockets mid-reply. A cell's error reaches us as the cell's error.
@@ -133,6 +134,7 @@ class WarmKernelEngine:
         return self._km is not None and self._km.is_alive()
 
     def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode:
+        import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, DeadKernelError
         from papermill.iorw import load_notebook_node

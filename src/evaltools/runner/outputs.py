@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from evaltools.errors import InputError
+
+if TYPE_CHECKING:  # imported where used: `evaltools run` launches its kernel first
+    import nbformat
 
 
 def _pdf(nb: nbformat.NotebookNode) -> bytes:
@@ -24,6 +26,8 @@ def _html(nb: nbformat.NotebookNode) -> bytes:
 
 
 def _ipynb(nb: nbformat.NotebookNode) -> bytes:
+    import nbformat
+
     return nbformat.writes(nb).encode("utf-8")
 
 

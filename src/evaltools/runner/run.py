@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
-
 from evaltools.errors import RunError
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
@@ -81,6 +79,8 @@ def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
     if index is not None:
         # the executed notebook is the template plus papermill's injected cell right after the
         # parameters cell; count cells as the user sees them in the template
+        import nbformat
+
         template = nbformat.read(str(nb_path), as_version=4)
         params_at = next((i for i, c in enumerate(template.cells)
                           if "parameters" in c.get("metadata", {}).get("tags", [])), None)
