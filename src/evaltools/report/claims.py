@@ -6,7 +6,7 @@ from evaltools.data import get_outcome
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 
 LABELS = {
-    "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95 %-interval",
+    "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95\u00a0%-interval",
                        "Placebo-p", "Vurdering"], "page": "Side", "of": "af",
            "title": "Påstande og vores beregninger", "sure": "næppe tilfældig", "weak": "svag indikation",
            "noise": "kan ikke skelnes fra tilfældige udsving"},

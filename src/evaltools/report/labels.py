@@ -23,7 +23,7 @@ LABELS = {
         "estimators": "Samme spørgsmål, fire metoder",
         "est_method": "Metode",
         "est_estimate": "Forskel",
-        "est_interval": "95 %-interval (placebo)",
+        "est_interval": "95\u00a0%-interval (placebo)",
         "est_fit": "Afvigelse før start (RMSPE)",
         "time_placebo": "Placebo i tid: falske startdatoer før den rigtige",
         "fake_start": "Falsk start",

@@ -9,7 +9,7 @@ from evaltools.figures import figure_html
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 
 LABELS = {
-    "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95 %-interval (placebo)", "p": "Placebo-p",
+    "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95\u00a0%-interval (placebo)", "p": "Placebo-p",
            "flags": "Advarsler", "page": "Side", "of": "af", "pretrend": "forskellig udvikling før start",
            "early": "forskel allerede før start", "seed": "fremhævet: kommunen fra params-filen"},
     "en": {"kommune": "Kommune", "estimate": "Difference", "interval": "95% interval (placebo)", "p": "Placebo p",
