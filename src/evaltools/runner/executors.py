@@ -48,7 +48,7 @@ class Session:
     imports what its overview needs there); ``call(fn, *args)`` runs one picklable function on a
     worker and returns its result (the batch's overview PDFs are drawn there)."""
 
-    run: Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]
+    run: Callable[..., Iterator[tuple[JobSpec, dict]]]  # (specs, then=None)
     call: Callable[..., object]
 
 

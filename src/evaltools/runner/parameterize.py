@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from evaltools.errors import InputError
 
-if TYPE_CHECKING:  # the params module imports pandas; `evaltools run` starts its kernel before that
+if TYPE_CHECKING:  # imported where used: `evaltools run` launches its kernel first
     from evaltools.params import ReportParams
 
 

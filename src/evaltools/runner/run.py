@@ -142,7 +142,7 @@ def run_report(
     before = processes.children()
     eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
     try:
-        from evaltools.params import load_params  # pandas and the data: imported while the kernel starts
+        from evaltools.params import load_params  # the data it checks against loads while the kernel starts
 
         params = load_params(params_file)  # raises ParamsError before anything runs
         nb_path = find_notebook(params_file, Path(notebook) if notebook else None)
