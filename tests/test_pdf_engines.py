@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from evaltools.formatting import MINUS
 from evaltools.report.exporter import EvaltoolsPDFExporter
 from evaltools.report.metadata import report_metadata
-from pdf_reading import flat, struct_elements
+from pdf_reading import empty_headings, flat, struct_elements
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,7 @@ def assert_accessible(pdf_bytes: bytes, lang: str, title: str) -> list[str]:
         elements = struct_elements(pdf)
         figures = [e for e in elements if e.S == "/Figure"]
         assert figures and all(str(e.get("/Alt", "")).strip() for e in figures)
+        assert any(str(e.S) == "/H1" for e in elements) and empty_headings(pdf) == []
         headers = [e for e in elements if e.S == "/TH"]
         assert headers and all(scopes(e) for e in headers)
         alts = [str(e.Alt) for e in figures]
@@ -184,3 +185,12 @@ def test_a_98_kommune_overview_splits_its_forest_plot_so_every_name_stays_readab
     assert "Nettoledige kontanthjælpsmodtagere (procent)" in page1
     assert names[0] in page1 and names[39] in page1  # the first plot, on page 1 with its heading
     assert names[41] not in page1  # (names[40] is Lejre, which the summary names as highlighted)
+
+
+def test_an_empty_heading_is_found(pdfs, tmp_path):
+    """The heading check above can fail: a heading whose content is cut off is reported."""
+    with pikepdf.open(pdfs["single", "typst"]) as pdf:
+        assert empty_headings(pdf) == []
+        heading = next(e for e in struct_elements(pdf) if str(e.S) == "/H1")
+        del heading["/K"]
+        assert empty_headings(pdf) == ["/H1"]
