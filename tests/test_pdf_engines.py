@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from evaltools.formatting import MINUS
 from evaltools.report.exporter import EvaltoolsPDFExporter
 from evaltools.report.metadata import report_metadata
-from pdf_reading import empty_headings, flat, struct_elements
+from pdf_reading import empty_headings, flat, pdfua_findings, struct_elements
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +46,6 @@ def assert_accessible(pdf_bytes: bytes, lang: str, title: str) -> list[str]:
         assert headers and all(scopes(e) for e in headers)
         alts = [str(e.Alt) for e in figures]
     return alts
-
-
-def pdfua_findings(path) -> list:
-    from pdfua import validate
-
-    return [(f.rule_id, f.message) for f in validate(str(path)).findings]
 
 
 @pytest.fixture(scope="module")

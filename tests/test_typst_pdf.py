@@ -16,7 +16,7 @@ from evaltools.report.doctree import html_blocks, markdown_blocks
 from evaltools.report.engines import get_pdf_engine
 from evaltools.report.exporter import EvaltoolsPDFExporter
 from evaltools.report.typst_pdf import render_document
-from pdf_reading import flat as _flat, struct_elements as _struct
+from pdf_reading import flat as _flat, pdfua_findings, struct_elements as _struct
 
 
 def _doc(blocks, lang="da"):
@@ -169,11 +169,7 @@ def test_pdf_is_tagged_with_language_title_alt_texts_and_row_headers(typst_pdf):
 
 @pytest.mark.slow
 def test_pdfua_check_finds_nothing(typst_pdf):
-    from pdfua import validate
-
-    report = validate(str(typst_pdf))
-    assert [(f.rule_id, f.message) for f in report.findings] == []
-    assert report.exit_code == 0
+    assert pdfua_findings(typst_pdf) == []
 
 
 @pytest.mark.slow
@@ -217,9 +213,7 @@ def test_users_own_markdown_and_figures_are_in_the_pdf(executed, tmp_path):
         alts = [str(e.Alt) for e in _struct(pdf) if e.S == "/Figure" and "/Alt" in e]
         assert "Egen figur: en PNG" in alts and "Egen figur: en SVG" in alts and len(alts) == 6
         assert any(e.S == "/Link" for e in _struct(pdf))
-    from pdfua import validate
-
-    assert [(f.rule_id, f.message) for f in validate(str(path)).findings] == []
+    assert pdfua_findings(path) == []
 
 
 def test_engine_comes_from_config_then_environment_then_default(monkeypatch):
