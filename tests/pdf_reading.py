@@ -52,8 +52,7 @@ def empty_headings(pdf: pikepdf.Pdf) -> list[str]:
 
     pdfua's own rule for this (UA-14-001) is skipped on our PDFs: pdfua 0.1.3 probes an array /K
     for ``is_integer`` and pikepdf raises, so `pdfua check` reports it "not evaluated"."""
-    return [str(e.S) for e in struct_elements(pdf)
-            if len(str(e.S)) == 3 and str(e.S).startswith("/H") and str(e.S)[2].isdigit() and not marks_content(e)]
+    return [str(e.S) for e in struct_elements(pdf) if re.fullmatch(r"/H\d", str(e.S)) and not marks_content(e)]
 
 
 # pdfua rules that cannot run on our PDFs, and why; empty_headings() checks the first one itself

@@ -147,7 +147,7 @@ def test_the_theme_stays_set_for_the_users_next_figure(lejre):
 
 def test_forest_plot_names_every_kommune_inside_the_figure():
     """The batch overview's forest plot on the fast path: each kommune's name is text in the SVG
-    (the axis runs downwards, so its ticker gets the limits reversed) and nothing is cut off."""
+    (the axis runs downwards: the layout must still ask its ticker for low, high) and nothing is cut off."""
     from evaltools.report.overview import _forest
 
     names = ["Ringkøbing-Skjern", "Lejre", "Lyngby-Taarbæk", "Ærø"]

@@ -300,8 +300,9 @@ def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None
     rc = mpl.rcParams
     ax.autoscale_view()
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    xticks, xlabels = xticker(x0, x1)
-    _, ylabels = yticker(y0, y1)
+    # tickers get (low, high) as _PlainTicks gives them, also on an axis that runs downwards
+    xticks, xlabels = xticker(min(x0, x1), max(x0, x1))
+    _, ylabels = yticker(min(y0, y1), max(y0, y1))
     _plain_ticks(ax, "x", xticker)
     _plain_ticks(ax, "y", yticker)
     ytick_w = max((_text_width(s, rc["ytick.labelsize"]) for s in ylabels), default=0.0)
@@ -324,7 +325,7 @@ def _fast_layout(fig, ax, xticker, yticker, annotation: tuple[float, str] | None
     if annotation:
         top = pad + 3 + _line_height(LABEL_SIZE)
     else:  # the highest tick label, centred on its tick, may reach above the axes
-        yticks, _ = yticker(y0, y1)
+        yticks, _ = yticker(min(y0, y1), max(y0, y1))
         axes_h = height - bottom - pad
         below_top = (y1 - max(yticks, default=y1)) / (y1 - y0) * axes_h if y1 > y0 else 0.0
         top = pad + max(0.0, _line_height(rc["ytick.labelsize"]) / 2 - below_top)

@@ -49,7 +49,6 @@ def _forest(rows: list[dict], unit: str, language: str, xlim: tuple[float, float
     names = [r["kommune"] for r in rows]
 
     def every_row(lo: float, hi: float):
-        lo, hi = min(lo, hi), max(lo, hi)  # the axis runs downwards
         shown = [i for i in range(n) if lo <= i <= hi]
         return shown, [names[i] for i in shown]
 
