@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -170,10 +171,19 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     try:
         if not specs:  # everything reused or failed at planning: no workers for the overviews alone
             result.rows = [rows[j.name] for j in jobs]
-            _write_overviews(result, folder, language, lambda fn, *args: fn(*args))
+            _write_overviews(result, folder, language)
             return result
         with executor_obj.session() as session:
-            for spec, outcome in session.run(specs, _prepare_overviews):
+            # the overview pages are drawn here, right after the last report: their libraries load
+            # (and draw once) in a thread while the last reports run on the workers
+            warm = _OverviewWarmUp(folder.name, language)
+            remaining = len(specs)
+            if remaining <= (getattr(executor_obj, "workers", None) or remaining):  # a cluster's are elsewhere
+                warm.start([])
+            first_done = None
+            for spec, outcome in session.run(specs):
+                remaining -= 1
+                first_done = first_done or time.perf_counter()
                 row = dict(rows[spec.job.name])
                 row["finished_at"] = now()
                 if outcome["status"] == "ok":
@@ -185,9 +195,14 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
                 ledger.record(row)
                 bar.update(1)
                 bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
+                done = len(specs) - remaining
+                if done > 1 and remaining * (time.perf_counter() - first_done) / (done - 1) <= WARM_UP_LEAD:
+                    warm.start([r for r in rows.values() if r.get("status") == "ok" and r.get("outcome")])
             bar.close()
+            session.release()  # the workers and their kernels shut down while the overviews are drawn
             result.rows = [rows[j.name] for j in jobs]
-            _write_overviews(result, folder, language, session.call)  # drawn by a warm worker
+            warm.join()
+            _write_overviews(result, folder, language)
     except KeyboardInterrupt:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
@@ -197,11 +212,37 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     return result
 
 
-def _prepare_overviews() -> None:
-    """Import what the overview PDFs need (matplotlib, seaborn: 2 s in a worker, whose kernel does
-    the reports' figures), on a worker whose queue has run dry, not after the last report."""
-    import evaltools.report.claims  # noqa: F401
-    import evaltools.report.overview  # noqa: F401
+WARM_UP_LEAD = 4.0  # seconds before the last report is expected: the warm-up takes about 2 s of CPU
+
+
+class _OverviewWarmUp:
+    """Loads what overview.pdf and claims.pdf need (matplotlib, seaborn, the PDF engine: about 2 s)
+    in a background thread and draws one throw-away overview, so the real ones take a fraction of
+    a second after the last report. Started once, when no more reports are waiting for a worker."""
+
+    def __init__(self, title: str, language: str):
+        self.title, self.language = title, language
+        self._thread: threading.Thread | None = None
+
+    def start(self, rows: list[dict]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, args=(list(rows),), name="evaltools-overview-warm-up",
+                                            daemon=True)  # an interrupted batch never waits for it
+            self._thread.start()
+
+    def _run(self, rows: list[dict]) -> None:
+        try:
+            import evaltools.report.claims  # noqa: F401
+            import evaltools.report.overview  # noqa: F401
+
+            if rows:
+                _overview_pdf(rows, self.title, self.language)
+        except Exception:  # only a warm-up: the real drawing reports any error
+            pass
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _overview_pdf(rows: list[dict], title: str, language: str) -> bytes:
@@ -216,19 +257,17 @@ def _claims_pdf(rows: list[dict], language: str) -> bytes:
     return render_claims_overview(rows, language)
 
 
-def _write_overviews(result: BatchResult, folder: Path, language: str, call) -> None:
-    """overview.pdf (every finished report) and claims.pdf (those with a claim), drawn by
-    ``call(fn, *args)`` and written atomically. The functions are this module's, so a worker
-    unpickles them without the batch process importing matplotlib and the PDF engine."""
+def _write_overviews(result: BatchResult, folder: Path, language: str) -> None:
+    """overview.pdf (every finished report) and claims.pdf (those with a claim), written atomically."""
     # a plan with several goals has no single result row: its own report is the overview of its goals
     ok_rows = [r for r in result.rows if r["status"] == "ok" and r.get("outcome")]
     if ok_rows:
-        pdf = call(_overview_pdf, ok_rows, folder.name, language)
+        pdf = _overview_pdf(ok_rows, folder.name, language)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
         result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
     claim_rows = [r for r in ok_rows if r.get("claim")]
     if claim_rows:
-        pdf = call(_claims_pdf, claim_rows, language)
+        pdf = _claims_pdf(claim_rows, language)
         interrupts.check()
         result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
 

@@ -43,13 +43,11 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class Session:
-    """An executor at work: ``run(specs, then)`` yields (spec, outcome) as reports finish, and queues
-    ``then()`` once per worker after the reports (work for a worker with no report left: the batch
-    imports what its overview needs there); ``call(fn, *args)`` runs one picklable function on a
-    worker and returns its result (the batch's overview PDFs are drawn there)."""
+    """An executor at work: ``run(specs)`` yields (spec, outcome) as reports finish; ``release()``
+    lets the workers go (they shut their kernels down) while the batch still has work of its own."""
 
-    run: Callable[..., Iterator[tuple[JobSpec, dict]]]  # (specs, then=None)
-    call: Callable[..., object]
+    run: Callable[[list[JobSpec]], Iterator[tuple[JobSpec, dict]]]
+    release: Callable[[], None]
 
 
 def _engine(name: str):
@@ -166,23 +164,29 @@ class LocalExecutor:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
                                    initargs=(self.engine,))
         try:
-            def run(specs: list[JobSpec], then: Callable[[], object] | None = None):
+            def run(specs: list[JobSpec]):
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
-                for _ in range(self.workers if then else 0):
-                    pool.submit(then)  # after every report in the queue: nobody waits for it
                 for fut in as_completed(futures):
                     yield futures[fut], _result(fut)
-            yield Session(run, lambda fn, *args: pool.submit(fn, *args).result())
+            released: dict = {}
+
+            def release() -> None:
+                released.update(getattr(pool, "_processes", None) or {})  # pid -> process; shutdown forgets them
+                pool.shutdown(wait=False)
+
+            yield Session(run, release)
         except BaseException:
             from evaltools.runner import interrupts
 
             with interrupts.deferred():  # a second Ctrl-C must not cut the clean-up short
-                pids = list(getattr(pool, "_processes", None) or {})
+                pids = list(getattr(pool, "_processes", None) or released)
                 stop_workers(pids)
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
         else:
             pool.shutdown(wait=True)
+            for process in released.values():  # released workers: their kernels are shut down too
+                process.join()
 
 
 class DaskExecutor:
@@ -203,12 +207,11 @@ class DaskExecutor:
             raise InputError("the dask executor needs the 'distributed' package: pip install 'evaltools[dask]'") from None
         client = Client(self.scheduler)
         try:
-            def run(specs: list[JobSpec], then: Callable[[], object] | None = None):
+            def run(specs: list[JobSpec]):
                 futures = {client.submit(execute_job, s, pure=False): s for s in specs}
-                # Dask has no queue order to rely on: ``then`` is for a local pool's idle workers
                 for fut in dask_completed(list(futures)):
                     yield futures[fut], _result(fut)
-            yield Session(run, lambda fn, *args: client.submit(fn, *args, pure=False).result())
+            yield Session(run, lambda: None)  # the cluster's workers are not ours to stop
         finally:
             client.close()
 
