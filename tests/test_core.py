@@ -181,3 +181,59 @@ def test_weights_with_several_treated_units_equal_synthdid_py(seed):
     did = W.weighted_estimate(Y, treated, is_post, W.did_weights(Y, treated, is_post))
     assert did == pytest.approx(Y[treated][:, is_post].mean() - Y[treated][:, ~is_post].mean()
                                 - Y[~treated][:, is_post].mean() + Y[~treated][:, ~is_post].mean())
+
+
+def _step_then_argmin(V, Gi, cmask, d, a):
+    """The Frank-Wolfe step's two scalar loops, as the solver had them before they were fused."""
+    V = V.copy()
+    best, at = np.inf, -1
+    for m in range(len(V)):
+        V[m] = V[m] + d * Gi[m]
+    for m in range(len(V)):
+        h = a * V[m] - cmask[m]
+        if h < best:
+            best, at = h, m
+    return V, at, best
+
+
+def _fused_step():
+    """The solver's fused step (an LLVM intrinsic: callable from compiled code only)."""
+    from numba import njit
+
+    from evaltools.core.weights import _step_argmin
+
+    return njit(lambda V, Gi, cmask, d, a: _step_argmin(V, Gi, cmask, d, a))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fused_step_equals_the_scalar_loops_to_the_bit(seed):
+    from evaltools.core.weights import LANES
+
+    _step_argmin = _fused_step()
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 40))
+    K = -(-k // LANES) * LANES
+    V, Gi, cmask = np.zeros(K), np.zeros(K), np.full(K, -np.inf)
+    V[:k], Gi[:k], cmask[:k] = rng.normal(size=k), rng.normal(size=k), rng.normal(size=k)
+    cmask[:k][rng.random(k) < 0.2] = -np.inf  # candidates not allowed
+    if seed % 3 == 0 and k > 2:  # ties: the first index must win, whichever lane it is in
+        V[:k], Gi[:k], cmask[:k] = 1.0, 0.5, 2.0
+    d, a = float(rng.random()), float(rng.random() + 0.5)
+    want_V, want_at, want_best = _step_then_argmin(V, Gi, cmask, d, a)
+    got_V = V.copy()
+    got_at, got_best = _step_argmin(got_V, Gi, cmask, d, a)
+    assert got_V.tobytes() == want_V.tobytes()
+    assert (got_at, got_best) == (want_at, want_best) or (want_at == -1 and got_at == -1)
+    assert got_at < k  # the padding (gradient +inf) is never chosen
+
+
+def test_fused_step_ties_go_to_the_first_index_across_lanes():
+    _step_argmin = _fused_step()
+
+    V = np.array([3.0, 2.0, 5.0, 1.0, 4.0, 1.0, 1.0, 9.0])  # minimum 1.0 at 3 (lane 3), 5 and 6 (lanes 1, 2)
+    at, best = _step_argmin(V.copy(), np.zeros(8), np.zeros(8), 0.0, 1.0)
+    assert (at, best) == (3, 1.0)
+    cmask = np.array([0.0, 0.0, 0.0, -np.inf, 0.0, 0.0, 0.0, 0.0])  # 3 not allowed: 5 is next
+    assert _step_argmin(V.copy(), np.zeros(8), cmask, 0.0, 1.0) == (5, 1.0)
+    assert _step_argmin(V.copy(), np.zeros(8), np.full(8, -np.inf), 0.0, 1.0)[0] == -1  # nothing allowed

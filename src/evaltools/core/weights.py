@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 from scipy.optimize import nnls
 
 MAX_ITER = 10_000
@@ -63,31 +65,105 @@ def _first_argmin(a, V, cmask):  # pragma: no cover - compiled
     return i, best
 
 
+LANES = 4  # the step's vector width; arrays it reads are padded to a multiple of it
+
+
+@intrinsic
+def _step_argmin(typingctx, V, Gi, cmask, d, a):  # pragma: no cover - compiled
+    """``V += d * Gi``, then the argmin of ``a * V - cmask`` and its value, in one pass.
+
+    The Frank-Wolfe step's two loops (the update and the next argmin) as one loop over vectors of
+    LANES doubles, written as LLVM IR because numba's loops leave the argmin scalar (it was two
+    thirds of a step). The float operations are the scalar loops' own, in the same order and
+    without fused multiply-adds, so the iterates are the same to the bit; each lane keeps its
+    first minimum, and lanes merge by (value, index), so ties still go to the first index. The
+    arrays' length must be a multiple of LANES (padding: 0 in V and Gi, -inf in cmask).
+    """
+    sig = types.Tuple((types.int64, types.float64))(V, Gi, cmask, d, a)
+
+    def codegen(context, builder, signature, args):
+        f64, i64, i32 = ir.DoubleType(), ir.IntType(64), ir.IntType(32)
+        vf, vi = ir.VectorType(f64, LANES), ir.VectorType(i64, LANES)
+        arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:3], args[:3])]
+        pV, pG, pC = (builder.bitcast(arr.data, vf.as_pointer()) for arr in arrays)
+        n = builder.udiv(builder.extract_value(arrays[0].shape, 0), ir.Constant(i64, LANES))
+
+        def splat(x):
+            v = ir.Constant(vf, ir.Undefined)
+            for lane in range(LANES):
+                v = builder.insert_element(v, x, ir.Constant(i32, lane))
+            return v
+
+        dv, av = splat(args[3]), splat(args[4])
+        inf, none = ir.Constant(vf, [float("inf")] * LANES), ir.Constant(vi, [-1] * LANES)
+        entry = builder.block
+        loop, done = builder.append_basic_block("step.loop"), builder.append_basic_block("step.done")
+        builder.cbranch(builder.icmp_signed(">", n, ir.Constant(i64, 0)), loop, done)
+
+        builder.position_at_end(loop)
+        j, best, best_at, at = builder.phi(i64), builder.phi(vf), builder.phi(vi), builder.phi(vi)
+        pv = builder.gep(pV, [j])
+        v = builder.fadd(builder.load(pv, align=8), builder.fmul(dv, builder.load(builder.gep(pG, [j]), align=8)))
+        builder.store(v, pv, align=8)
+        h = builder.fsub(builder.fmul(av, v), builder.load(builder.gep(pC, [j]), align=8))
+        lower = builder.fcmp_ordered("<", h, best)  # strict: a lane keeps its first minimum
+        best1, best_at1 = builder.select(lower, h, best), builder.select(lower, at, best_at)
+        at1, j1 = builder.add(at, ir.Constant(vi, [LANES] * LANES)), builder.add(j, ir.Constant(i64, 1))
+        for phi, start, step in ((j, ir.Constant(i64, 0), j1), (best, inf, best1), (best_at, none, best_at1),
+                                 (at, ir.Constant(vi, list(range(LANES))), at1)):
+            phi.add_incoming(start, entry)
+            phi.add_incoming(step, loop)
+        builder.cbranch(builder.icmp_signed("<", j1, n), loop, done)
+
+        builder.position_at_end(done)
+        lanes, lanes_at = builder.phi(vf), builder.phi(vi)
+        for phi, start, last in ((lanes, inf, best1), (lanes_at, none, best_at1)):
+            phi.add_incoming(start, entry)
+            phi.add_incoming(last, loop)
+        b = builder.extract_element(lanes, ir.Constant(i32, 0))
+        i = builder.extract_element(lanes_at, ir.Constant(i32, 0))
+        for lane in range(1, LANES):
+            bl = builder.extract_element(lanes, ir.Constant(i32, lane))
+            il = builder.extract_element(lanes_at, ir.Constant(i32, lane))
+            take = builder.or_(builder.fcmp_ordered("<", bl, b),
+                               builder.and_(builder.fcmp_ordered("==", bl, b), builder.icmp_signed("<", il, i)))
+            b, i = builder.select(take, bl, b), builder.select(take, il, i)
+        return context.make_tuple(builder, signature.return_type, [i, b])
+
+    return sig, codegen
+
+
 @njit(cache=True)
-def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # pragma: no cover - compiled
+def _fw_one(G, Gp, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # pragma: no cover - compiled
     """Frank-Wolfe with exact line search for one problem, from its Gram quantities (see fw_batch).
 
     The iterates are synthdid's; only their bookkeeping is cheaper. A step ``x <- (1-s) x + s e_i``
     rescales every weight, so x and Gx are kept as ``a * X`` and ``a * H``: a step changes the
     scalar a, one entry of X and adds a multiple of G's row i to V = H + eta X (the gradient is
     ``a V - c``). x'x, x'Gx and c'x are updated from the step alone and recomputed exactly every
-    64 iterations, and X is rescaled to a = 1 before a underflows.
+    64 iterations, and X is rescaled to a = 1 before a underflows. ``Gp`` is G with its columns
+    padded to a multiple of LANES (zeros), for :func:`_step_argmin`; V and the gradient are padded
+    alike (0 and +inf), so the padding is never chosen.
     """
-    k = x.shape[0]
+    k, K = x.shape[0], Gp.shape[1]
     eta = n_rows * zeta * zeta
-    cmask = np.where(allowed, c, -np.inf)  # a candidate not allowed has gradient +inf
+    cmask = np.full(K, -np.inf)  # a candidate not allowed has gradient +inf
+    for m in range(k):
+        if allowed[m]:
+            cmask[m] = c[m]
     a = 1.0
     X = x.copy()
-    V = G @ X + eta * X
+    V = np.zeros(K)
+    V[:k] = G @ X + eta * X
     XX = XH = CX = 0.0
     for m in range(k):
         XX += X[m] * X[m]
         XH += X[m] * (V[m] - eta * X[m])
         CX += c[m] * X[m]
+    i, best = _first_argmin(a, V, cmask)
     prev = np.inf
     last = np.inf
     for t in range(max_iter):
-        i, best = _first_argmin(a, V, cmask)
         xx, xGx, cx = a * a * XX, a * a * XH, a * CX
         dx2 = 1.0 - 2.0 * a * X[i] + xx
         if dx2 > 0.0:
@@ -104,6 +180,7 @@ def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # prag
                 X[i] = 1.0
                 V[i] += eta
                 a, XX, XH, CX = 1.0, 1.0, G[i, i], c[i]
+                i, best = _first_argmin(a, V, cmask)
             else:
                 a *= keep
                 d = step / a
@@ -111,10 +188,10 @@ def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # prag
                 XH += 2.0 * d * Hi + d * d * G[i, i]
                 CX += d * c[i]
                 X[i] += d
-                for m in range(k):
-                    V[m] += d * G[i, m]
-                V[i] += eta * d
                 if a < 1e-6 or (t & 63) == 63:
+                    for m in range(k):
+                        V[m] += d * G[i, m]
+                    V[i] += eta * d
                     if a < 1e-6:
                         for m in range(k):
                             X[m] *= a
@@ -125,6 +202,15 @@ def _fw_one(G, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # prag
                         XX += X[m] * X[m]
                         XH += X[m] * (V[m] - eta * X[m])
                         CX += c[m] * X[m]
+                    i, best = _first_argmin(a, V, cmask)
+                else:
+                    Vi = V[i]
+                    j, best_j = _step_argmin(V, Gp[i], cmask, d, a)
+                    V[i] = (Vi + d * G[i, i]) + eta * d  # the ridge's share, after the pass
+                    if j == i:  # the pass saw i's gradient before that share: look again
+                        i, best = _first_argmin(a, V, cmask)
+                    else:  # the share only raises i's gradient: j stays the first minimum
+                        i, best = j, best_j
         val = zeta * zeta * a * a * XX + (a * a * XH - 2.0 * a * CX + bb) / n_rows
         prev = last
         last = val
@@ -153,9 +239,13 @@ def fw_batch(
     ``bb = b'b`` (P). Each problem stops as synthdid's does: after ``max_iter`` iterations or an
     iteration that lowers the objective by less than ``min_decrease^2``.
     """
+    k = G.shape[0]
+    G = np.ascontiguousarray(G, dtype=float)
+    Gp = np.zeros((k, -(-k // LANES) * LANES))
+    Gp[:, :k] = G
     x = np.where(allowed, x0, 0.0)
     for p in range(c.shape[0]):
-        x[p] = _fw_one(G, c[p], float(bb[p]), float(n_rows), float(zeta[p]), x[p].copy(), allowed[p],
+        x[p] = _fw_one(G, Gp, c[p], float(bb[p]), float(n_rows), float(zeta[p]), x[p].copy(), allowed[p],
                        float(min_decrease[p]), int(max_iter))
     return x
 
