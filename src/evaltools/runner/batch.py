@@ -178,7 +178,8 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             # (and draw once) in a thread while the last reports run on the workers
             warm = _OverviewWarmUp(folder.name, language)
             remaining = len(specs)
-            if remaining <= (getattr(executor_obj, "workers", None) or remaining):  # a cluster's are elsewhere
+            local_workers = getattr(executor_obj, "workers", None)  # None: a cluster's, on other machines
+            if local_workers is None or remaining <= local_workers:
                 warm.start([])
             first_done = None
             for spec, outcome in session.run(specs):
@@ -218,7 +219,9 @@ WARM_UP_LEAD = 4.0  # seconds before the last report is expected: the warm-up ta
 class _OverviewWarmUp:
     """Loads what overview.pdf and claims.pdf need (matplotlib, seaborn, the PDF engine: about 2 s)
     in a background thread and draws one throw-away overview, so the real ones take a fraction of
-    a second after the last report. Started once, when no more reports are waiting for a worker."""
+    a second after the last report. Started once: about WARM_UP_LEAD seconds before the last report
+    is expected (at once when there are no more reports than local workers, or the workers are a
+    cluster's), so its CPU time overlaps the last reports instead of following them."""
 
     def __init__(self, title: str, language: str):
         self.title, self.language = title, language

@@ -168,7 +168,7 @@ class LocalExecutor:
                 futures: dict[Future, JobSpec] = {pool.submit(execute_job, s): s for s in specs}
                 for fut in as_completed(futures):
                     yield futures[fut], _result(fut)
-            released: dict = {}
+            released: dict[int, multiprocessing.process.BaseProcess] = {}
 
             def release() -> None:
                 released.update(getattr(pool, "_processes", None) or {})  # pid -> process; shutdown forgets them
