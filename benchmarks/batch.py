@@ -7,6 +7,11 @@
   goal <= 5 s wall, median of three.
 
 Prints a table; asserts nothing. Run: .venv/bin/python benchmarks/batch.py [--naive N] [--runs N]
+
+A shared virtual machine's speed drifts by 20-30 % within an hour, so a change is judged against
+the version before it timed alternately: ``--against REV [--pairs N]`` runs the batch N times with
+this tree and N times with git revision REV (a temporary worktree, on PYTHONPATH), in turns, and
+prints wall and CPU seconds (the batch, its workers and kernels) for each.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,9 +40,43 @@ def _timed(args: list[str], **kw) -> float:
     return time.perf_counter() - started
 
 
-def batch(out: Path) -> float:
+def batch(out: Path, env: dict | None = None) -> float:
     return _timed([str(BIN / "evaltools"), "batch", str(ROOT / "params" / "lejre.yaml"), "--kommuner", "all",
-                   "--out", str(out), "--force", "--no-progress"], stderr=subprocess.DEVNULL)
+                   "--out", str(out), "--force", "--no-progress"], stderr=subprocess.DEVNULL, env=env)
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for descendants: workers, kernels
+    return usage.ru_utime + usage.ru_stime
+
+
+def against(rev: str, pairs: int) -> None:
+    """This tree and ``rev`` in turns: wall and CPU seconds of the 98-kommune batch."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        other = tmp / "other"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other), rev], check=True,
+                       capture_output=True)
+        try:
+            trees = {"this tree": ROOT / "src", rev: other / "src"}
+            envs = {name: {**os.environ, "PYTHONPATH": str(src)} for name, src in trees.items()}
+            for name in trees:  # numba compiles each version's solver once; not timed
+                _timed([str(BIN / "evaltools"), "run", str(ROOT / "params" / "lejre.yaml"), "--out",
+                        str(tmp / "warm-up"), "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=envs[name])
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+            for i in range(pairs):
+                for name in trees:
+                    cpu = _cpu_of_children()
+                    wall = batch(tmp / "batch", envs[name])
+                    times[name].append((wall, _cpu_of_children() - cpu))
+                    print(f"pair {i + 1}: {name:>12}  {wall:5.1f} s wall  {times[name][-1][1]:5.1f} s CPU", flush=True)
+            for name, ts in times.items():
+                print(f"{name:>12}: median {statistics.median(w for w, _ in ts):5.1f} s wall, "
+                      f"{statistics.median(c for _, c in ts):5.1f} s CPU over {pairs} runs")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], capture_output=True)
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def run_once(out: Path) -> float:
@@ -69,7 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--naive", type=int, default=5, help="kommuner for the naive loop (default 5)")
     parser.add_argument("--runs", type=int, default=3, help="timed `evaltools run`s (default 3)")
+    parser.add_argument("--against", metavar="REV", help="time the batch alternately with git revision REV")
+    parser.add_argument("--pairs", type=int, default=3, help="with --against: batches of each (default 3)")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.pairs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         run_once(tmp / "warm-up")  # numba's cache and the OS file cache, as on a machine in use
