@@ -42,7 +42,8 @@ def _timed(args: list[str], **kw) -> float:
 
 def batch(out: Path, env: dict | None = None) -> float:
     return _timed([str(BIN / "evaltools"), "batch", str(ROOT / "params" / "lejre.yaml"), "--kommuner", "all",
-                   "--out", str(out), "--force", "--no-progress"], stderr=subprocess.DEVNULL, env=env)
+                   "--out", str(out), "--force", "--no-progress"], stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL, env=env)
 
 
 def _cpu_of_children() -> float:
@@ -66,7 +67,7 @@ def against(rev: str, pairs: int) -> None:
                        env=envs[name])
             times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
             for i in range(pairs):
-                for name in trees:
+                for name in (list(trees) if i % 2 == 0 else list(trees)[::-1]):  # neither always goes first
                     cpu = _cpu_of_children()
                     wall = batch(tmp / "batch", envs[name])
                     times[name].append((wall, _cpu_of_children() - cpu))
