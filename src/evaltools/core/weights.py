@@ -79,6 +79,9 @@ def _step_argmin(typingctx, V, Gi, cmask, d, a):  # pragma: no cover - compiled
     first minimum, and lanes merge by (value, index), so ties still go to the first index. The
     arrays' length must be a multiple of LANES (padding: 0 in V and Gi, -inf in cmask).
     """
+    if not all(isinstance(x, types.Array) and x.ndim == 1 and x.layout == "C" and x.dtype == types.float64
+               for x in (V, Gi, cmask)):
+        return None  # it walks the arrays' memory in steps of LANES doubles: contiguous float64 only
     sig = types.Tuple((types.int64, types.float64))(V, Gi, cmask, d, a)
 
     def codegen(context, builder, signature, args):
