@@ -205,6 +205,14 @@ def _fused_step():
     return njit(lambda V, Gi, cmask, d, a: _step_argmin(V, Gi, cmask, d, a))
 
 
+def _argmin_only():
+    from numba import njit
+
+    from evaltools.core.weights import _argmin
+
+    return njit(lambda V, cmask, a: _argmin(V, cmask, a))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_fused_step_equals_the_scalar_loops_to_the_bit(seed):
     from evaltools.core.weights import LANES
@@ -226,6 +234,10 @@ def test_fused_step_equals_the_scalar_loops_to_the_bit(seed):
     assert got_V.tobytes() == want_V.tobytes()
     assert (got_at, got_best) == (want_at, want_best) or (want_at == -1 and got_at == -1)
     assert got_at < k  # the padding (gradient +inf) is never chosen
+    # the argmin alone (no update), as the solver asks for it after a vertex step or a recount
+    _, want_at, want_best = _step_then_argmin(V, np.zeros(K), cmask, 0.0, a)
+    got = _argmin_only()(V, cmask, a)
+    assert got == (want_at, want_best) or (want_at == -1 and got[0] == -1)
 
 
 def test_fused_step_ties_go_to_the_first_index_across_lanes():
@@ -237,3 +249,5 @@ def test_fused_step_ties_go_to_the_first_index_across_lanes():
     cmask = np.array([0.0, 0.0, 0.0, -np.inf, 0.0, 0.0, 0.0, 0.0])  # 3 not allowed: 5 is next
     assert _step_argmin(V.copy(), np.zeros(8), cmask, 0.0, 1.0) == (5, 1.0)
     assert _step_argmin(V.copy(), np.zeros(8), np.full(8, -np.inf), 0.0, 1.0)[0] == -1  # nothing allowed
+    assert _argmin_only()(V, np.zeros(8), 1.0) == (3, 1.0)
+    assert _argmin_only()(V, cmask, 1.0) == (5, 1.0)

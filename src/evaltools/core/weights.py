@@ -22,116 +22,104 @@ MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
 
 
-@njit(cache=True)
-def _first_argmin(a, V, cmask):  # pragma: no cover - compiled
-    """argmin over m of ``a * V[m] - cmask[m]`` and its value; ties go to the first index.
+LANES = 4  # the passes' vector width; arrays they read are padded to a multiple of it
 
-    Four independent running minima (each keeps its first occurrence) merged by (value, index):
-    the same answer as one pass, without one long chain of dependent comparisons.
+
+def _contiguous(*arrays) -> bool:
+    return all(isinstance(x, types.Array) and x.ndim == 1 and x.layout == "C" and x.dtype == types.float64
+               for x in arrays)
+
+
+def _argmin_pass(context, builder, arrays, d, a):
+    """LLVM IR for one pass over ``arrays`` = (V, cmask) or (V, Gi, cmask) as vectors of LANES
+    doubles: ``V += d * Gi`` when Gi is given, then the argmin of ``a * V - cmask`` and its value.
+
+    The float operations are the scalar loops' own, in the same order and without fused
+    multiply-adds, so the results are the same to the bit. Each lane keeps its first minimum (a
+    strict <) and the lanes merge by (value, index), so ties go to the first index, and an index
+    whose value is never below +inf (not allowed, padding) is never chosen: -1 if none is.
     """
-    k = V.shape[0]
-    b0 = b1 = b2 = b3 = np.inf
-    i0 = i1 = i2 = i3 = -1
-    k4 = k - k % 4
-    for m in range(0, k4, 4):
-        h0 = a * V[m] - cmask[m]
-        h1 = a * V[m + 1] - cmask[m + 1]
-        h2 = a * V[m + 2] - cmask[m + 2]
-        h3 = a * V[m + 3] - cmask[m + 3]
-        if h0 < b0:
-            b0 = h0
-            i0 = m
-        if h1 < b1:
-            b1 = h1
-            i1 = m + 1
-        if h2 < b2:
-            b2 = h2
-            i2 = m + 2
-        if h3 < b3:
-            b3 = h3
-            i3 = m + 3
-    for m in range(k4, k):
-        h0 = a * V[m] - cmask[m]
-        if h0 < b0:
-            b0 = h0
-            i0 = m
-    best, i = b0, i0
-    if b1 < best or (b1 == best and i1 < i):
-        best, i = b1, i1
-    if b2 < best or (b2 == best and i2 < i):
-        best, i = b2, i2
-    if b3 < best or (b3 == best and i3 < i):
-        best, i = b3, i3
-    return i, best
+    f64, i64, i32 = ir.DoubleType(), ir.IntType(64), ir.IntType(32)
+    vf, vi = ir.VectorType(f64, LANES), ir.VectorType(i64, LANES)
+    ptrs = [builder.bitcast(arr.data, vf.as_pointer()) for arr in arrays]
+    pV, pC, pG = ptrs[0], ptrs[-1], (ptrs[1] if len(ptrs) == 3 else None)
+    n = builder.udiv(builder.extract_value(arrays[0].shape, 0), ir.Constant(i64, LANES))
+
+    def splat(x):
+        v = ir.Constant(vf, ir.Undefined)
+        for lane in range(LANES):
+            v = builder.insert_element(v, x, ir.Constant(i32, lane))
+        return v
+
+    av = splat(a)
+    dv = splat(d) if pG is not None else None
+    inf, none = ir.Constant(vf, [float("inf")] * LANES), ir.Constant(vi, [-1] * LANES)
+    entry = builder.block
+    loop, done = builder.append_basic_block("pass.loop"), builder.append_basic_block("pass.done")
+    builder.cbranch(builder.icmp_signed(">", n, ir.Constant(i64, 0)), loop, done)
+
+    builder.position_at_end(loop)
+    j, best, best_at, at = builder.phi(i64), builder.phi(vf), builder.phi(vi), builder.phi(vi)
+    pv = builder.gep(pV, [j])
+    v = builder.load(pv, align=8)
+    if pG is not None:
+        v = builder.fadd(v, builder.fmul(dv, builder.load(builder.gep(pG, [j]), align=8)))
+        builder.store(v, pv, align=8)
+    h = builder.fsub(builder.fmul(av, v), builder.load(builder.gep(pC, [j]), align=8))
+    lower = builder.fcmp_ordered("<", h, best)  # strict: a lane keeps its first minimum
+    best1, best_at1 = builder.select(lower, h, best), builder.select(lower, at, best_at)
+    at1, j1 = builder.add(at, ir.Constant(vi, [LANES] * LANES)), builder.add(j, ir.Constant(i64, 1))
+    for phi, start, step in ((j, ir.Constant(i64, 0), j1), (best, inf, best1), (best_at, none, best_at1),
+                             (at, ir.Constant(vi, list(range(LANES))), at1)):
+        phi.add_incoming(start, entry)
+        phi.add_incoming(step, loop)
+    builder.cbranch(builder.icmp_signed("<", j1, n), loop, done)
+
+    builder.position_at_end(done)
+    lanes, lanes_at = builder.phi(vf), builder.phi(vi)
+    for phi, start, last in ((lanes, inf, best1), (lanes_at, none, best_at1)):
+        phi.add_incoming(start, entry)
+        phi.add_incoming(last, loop)
+    b = builder.extract_element(lanes, ir.Constant(i32, 0))
+    i = builder.extract_element(lanes_at, ir.Constant(i32, 0))
+    for lane in range(1, LANES):
+        bl = builder.extract_element(lanes, ir.Constant(i32, lane))
+        il = builder.extract_element(lanes_at, ir.Constant(i32, lane))
+        take = builder.or_(builder.fcmp_ordered("<", bl, b),
+                           builder.and_(builder.fcmp_ordered("==", bl, b), builder.icmp_signed("<", il, i)))
+        b, i = builder.select(take, bl, b), builder.select(take, il, i)
+    return i, b
 
 
-LANES = 4  # the step's vector width; arrays it reads are padded to a multiple of it
+@intrinsic
+def _argmin(typingctx, V, cmask, a):  # pragma: no cover - compiled
+    """The argmin of ``a * V - cmask`` and its value (see :func:`_argmin_pass`)."""
+    if not _contiguous(V, cmask):
+        return None  # the pass walks the arrays' memory in steps of LANES doubles
+    sig = types.Tuple((types.int64, types.float64))(V, cmask, a)
+
+    def codegen(context, builder, signature, args):
+        arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:2], args[:2])]
+        return context.make_tuple(builder, signature.return_type, list(_argmin_pass(context, builder, arrays, None, args[2])))
+
+    return sig, codegen
 
 
 @intrinsic
 def _step_argmin(typingctx, V, Gi, cmask, d, a):  # pragma: no cover - compiled
     """``V += d * Gi``, then the argmin of ``a * V - cmask`` and its value, in one pass.
 
-    The Frank-Wolfe step's two loops (the update and the next argmin) as one loop over vectors of
-    LANES doubles, written as LLVM IR because numba's loops leave the argmin scalar (it was two
-    thirds of a step). The float operations are the scalar loops' own, in the same order and
-    without fused multiply-adds, so the iterates are the same to the bit; each lane keeps its
-    first minimum, and lanes merge by (value, index), so ties still go to the first index. The
-    arrays' length must be a multiple of LANES (padding: 0 in V and Gi, -inf in cmask).
+    A Frank-Wolfe step's two loops (the update and the next argmin) as one loop over vectors,
+    written as LLVM IR because numba's loops leave the argmin scalar (it was two thirds of a step).
     """
-    if not all(isinstance(x, types.Array) and x.ndim == 1 and x.layout == "C" and x.dtype == types.float64
-               for x in (V, Gi, cmask)):
-        return None  # it walks the arrays' memory in steps of LANES doubles: contiguous float64 only
+    if not _contiguous(V, Gi, cmask):
+        return None
     sig = types.Tuple((types.int64, types.float64))(V, Gi, cmask, d, a)
 
     def codegen(context, builder, signature, args):
-        f64, i64, i32 = ir.DoubleType(), ir.IntType(64), ir.IntType(32)
-        vf, vi = ir.VectorType(f64, LANES), ir.VectorType(i64, LANES)
         arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:3], args[:3])]
-        pV, pG, pC = (builder.bitcast(arr.data, vf.as_pointer()) for arr in arrays)
-        n = builder.udiv(builder.extract_value(arrays[0].shape, 0), ir.Constant(i64, LANES))
-
-        def splat(x):
-            v = ir.Constant(vf, ir.Undefined)
-            for lane in range(LANES):
-                v = builder.insert_element(v, x, ir.Constant(i32, lane))
-            return v
-
-        dv, av = splat(args[3]), splat(args[4])
-        inf, none = ir.Constant(vf, [float("inf")] * LANES), ir.Constant(vi, [-1] * LANES)
-        entry = builder.block
-        loop, done = builder.append_basic_block("step.loop"), builder.append_basic_block("step.done")
-        builder.cbranch(builder.icmp_signed(">", n, ir.Constant(i64, 0)), loop, done)
-
-        builder.position_at_end(loop)
-        j, best, best_at, at = builder.phi(i64), builder.phi(vf), builder.phi(vi), builder.phi(vi)
-        pv = builder.gep(pV, [j])
-        v = builder.fadd(builder.load(pv, align=8), builder.fmul(dv, builder.load(builder.gep(pG, [j]), align=8)))
-        builder.store(v, pv, align=8)
-        h = builder.fsub(builder.fmul(av, v), builder.load(builder.gep(pC, [j]), align=8))
-        lower = builder.fcmp_ordered("<", h, best)  # strict: a lane keeps its first minimum
-        best1, best_at1 = builder.select(lower, h, best), builder.select(lower, at, best_at)
-        at1, j1 = builder.add(at, ir.Constant(vi, [LANES] * LANES)), builder.add(j, ir.Constant(i64, 1))
-        for phi, start, step in ((j, ir.Constant(i64, 0), j1), (best, inf, best1), (best_at, none, best_at1),
-                                 (at, ir.Constant(vi, list(range(LANES))), at1)):
-            phi.add_incoming(start, entry)
-            phi.add_incoming(step, loop)
-        builder.cbranch(builder.icmp_signed("<", j1, n), loop, done)
-
-        builder.position_at_end(done)
-        lanes, lanes_at = builder.phi(vf), builder.phi(vi)
-        for phi, start, last in ((lanes, inf, best1), (lanes_at, none, best_at1)):
-            phi.add_incoming(start, entry)
-            phi.add_incoming(last, loop)
-        b = builder.extract_element(lanes, ir.Constant(i32, 0))
-        i = builder.extract_element(lanes_at, ir.Constant(i32, 0))
-        for lane in range(1, LANES):
-            bl = builder.extract_element(lanes, ir.Constant(i32, lane))
-            il = builder.extract_element(lanes_at, ir.Constant(i32, lane))
-            take = builder.or_(builder.fcmp_ordered("<", bl, b),
-                               builder.and_(builder.fcmp_ordered("==", bl, b), builder.icmp_signed("<", il, i)))
-            b, i = builder.select(take, bl, b), builder.select(take, il, i)
-        return context.make_tuple(builder, signature.return_type, [i, b])
+        return context.make_tuple(builder, signature.return_type,
+                                  list(_argmin_pass(context, builder, arrays, args[3], args[4])))
 
     return sig, codegen
 
@@ -145,7 +133,7 @@ def _fw_one(G, Gp, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # 
     scalar a, one entry of X and adds a multiple of G's row i to V = H + eta X (the gradient is
     ``a V - c``). x'x, x'Gx and c'x are updated from the step alone and recomputed exactly every
     64 iterations, and X is rescaled to a = 1 before a underflows. ``Gp`` is G with its columns
-    padded to a multiple of LANES (zeros), for :func:`_step_argmin`; V and the gradient are padded
+    padded to a multiple of LANES (zeros), for the vectorised passes; V and the gradient are padded
     alike (0 and +inf), so the padding is never chosen.
     """
     k, K = x.shape[0], Gp.shape[1]
@@ -163,7 +151,7 @@ def _fw_one(G, Gp, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # 
         XX += X[m] * X[m]
         XH += X[m] * (V[m] - eta * X[m])
         CX += c[m] * X[m]
-    i, best = _first_argmin(a, V, cmask)
+    i, best = _argmin(V, cmask, a)
     prev = np.inf
     last = np.inf
     for t in range(max_iter):
@@ -183,7 +171,7 @@ def _fw_one(G, Gp, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # 
                 X[i] = 1.0
                 V[i] += eta
                 a, XX, XH, CX = 1.0, 1.0, G[i, i], c[i]
-                i, best = _first_argmin(a, V, cmask)
+                i, best = _argmin(V, cmask, a)
             else:
                 a *= keep
                 d = step / a
@@ -205,13 +193,13 @@ def _fw_one(G, Gp, c, bb, n_rows, zeta, x, allowed, min_decrease, max_iter):  # 
                         XX += X[m] * X[m]
                         XH += X[m] * (V[m] - eta * X[m])
                         CX += c[m] * X[m]
-                    i, best = _first_argmin(a, V, cmask)
+                    i, best = _argmin(V, cmask, a)
                 else:
                     Vi = V[i]
                     j, best_j = _step_argmin(V, Gp[i], cmask, d, a)
                     V[i] = (Vi + d * G[i, i]) + eta * d  # the ridge's share, after the pass
                     if j == i:  # the pass saw i's gradient before that share: look again
-                        i, best = _first_argmin(a, V, cmask)
+                        i, best = _argmin(V, cmask, a)
                     else:  # the share only raises i's gradient: j stays the first minimum
                         i, best = j, best_j
         val = zeta * zeta * a * a * XX + (a * a * XH - 2.0 * a * CX + bb) / n_rows
