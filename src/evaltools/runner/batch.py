@@ -176,15 +176,8 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
         with executor_obj.session() as session:
             # the overview pages are drawn here, right after the last report: their libraries load
             # (and draw once) in a thread while the last reports run on the workers
-            warm = _OverviewWarmUp(folder.name, language)
-            remaining = len(specs)
-            local_workers = getattr(executor_obj, "workers", None)  # None: a cluster's, on other machines
-            if local_workers is None or remaining <= local_workers:
-                warm.start([])
-            first_done = None
+            warm = _OverviewWarmUp(folder.name, language, len(specs), getattr(executor_obj, "workers", None))
             for spec, outcome in session.run(specs):
-                remaining -= 1
-                first_done = first_done or time.perf_counter()
                 row = dict(rows[spec.job.name])
                 row["finished_at"] = now()
                 if outcome["status"] == "ok":
@@ -196,9 +189,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
                 ledger.record(row)
                 bar.update(1)
                 bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
-                done = len(specs) - remaining
-                if done > 1 and remaining * (time.perf_counter() - first_done) / (done - 1) <= WARM_UP_LEAD:
-                    warm.start([r for r in rows.values() if r.get("status") == "ok" and r.get("outcome")])
+                warm.report_done(rows.values())
             bar.close()
             session.release()  # the workers and their kernels shut down while the overviews are drawn
             result.rows = [rows[j.name] for j in jobs]
@@ -223,13 +214,28 @@ class _OverviewWarmUp:
     is expected (at once when there are no more reports than local workers, or the workers are a
     cluster's), so its CPU time overlaps the last reports instead of following them."""
 
-    def __init__(self, title: str, language: str):
+    def __init__(self, title: str, language: str, reports: int, workers: int | None):
+        """``reports`` to build; ``workers``: local worker processes, None for a cluster's."""
         self.title, self.language = title, language
+        self._reports, self._done, self._first_done = reports, 0, 0.0
         self._thread: threading.Thread | None = None
+        if workers is None or reports <= workers:
+            self._start([])
 
-    def start(self, rows: list[dict]) -> None:
+    def report_done(self, rows) -> None:
+        """One more report finished (``rows``: the batch's rows so far); start when the rest is near."""
+        self._done += 1
+        now = time.perf_counter()
+        if self._thread is not None:
+            return
+        if self._done == 1:
+            self._first_done = now
+        elif (self._reports - self._done) * (now - self._first_done) / (self._done - 1) <= WARM_UP_LEAD:
+            self._start(_overview_rows(rows))
+
+    def _start(self, rows: list[dict]) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, args=(list(rows),), name="evaltools-overview-warm-up",
+            self._thread = threading.Thread(target=self._run, args=(rows,), name="evaltools-overview-warm-up",
                                             daemon=True)  # an interrupted batch never waits for it
             self._thread.start()
 
@@ -260,10 +266,15 @@ def _claims_pdf(rows: list[dict], language: str) -> bytes:
     return render_claims_overview(rows, language)
 
 
+def _overview_rows(rows) -> list[dict]:
+    """The rows overview.pdf shows: finished reports with one outcome (a plan with several goals
+    has no single result row: its own report is the overview of its goals)."""
+    return [r for r in rows if r.get("status") == "ok" and r.get("outcome")]
+
+
 def _write_overviews(result: BatchResult, folder: Path, language: str) -> None:
     """overview.pdf (every finished report) and claims.pdf (those with a claim), written atomically."""
-    # a plan with several goals has no single result row: its own report is the overview of its goals
-    ok_rows = [r for r in result.rows if r["status"] == "ok" and r.get("outcome")]
+    ok_rows = _overview_rows(result.rows)
     if ok_rows:
         pdf = _overview_pdf(ok_rows, folder.name, language)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
