@@ -30,7 +30,7 @@ def _contiguous(*arrays) -> bool:
                for x in arrays)
 
 
-def _argmin_pass(context, builder, arrays, d, a):
+def _argmin_pass(builder, arrays, d, a):
     """LLVM IR for one pass over ``arrays`` = (V, cmask) or (V, Gi, cmask) as vectors of LANES
     doubles: ``V += d * Gi`` when Gi is given, then the argmin of ``a * V - cmask`` and its value.
 
@@ -91,18 +91,22 @@ def _argmin_pass(context, builder, arrays, d, a):
     return i, b
 
 
+def _pass_codegen(n_arrays: int):
+    """numba's codegen for :func:`_argmin_pass` over the first ``n_arrays`` arguments (then d, a)."""
+    def codegen(context, builder, signature, args):
+        arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args, args[:n_arrays])]
+        d = args[n_arrays] if n_arrays == 3 else None
+        return context.make_tuple(builder, signature.return_type, list(_argmin_pass(builder, arrays, d, args[-1])))
+
+    return codegen
+
+
 @intrinsic
 def _argmin(typingctx, V, cmask, a):  # pragma: no cover - compiled
     """The argmin of ``a * V - cmask`` and its value (see :func:`_argmin_pass`)."""
     if not _contiguous(V, cmask):
         return None  # the pass walks the arrays' memory in steps of LANES doubles
-    sig = types.Tuple((types.int64, types.float64))(V, cmask, a)
-
-    def codegen(context, builder, signature, args):
-        arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:2], args[:2])]
-        return context.make_tuple(builder, signature.return_type, list(_argmin_pass(context, builder, arrays, None, args[2])))
-
-    return sig, codegen
+    return types.Tuple((types.int64, types.float64))(V, cmask, a), _pass_codegen(2)
 
 
 @intrinsic
@@ -114,14 +118,7 @@ def _step_argmin(typingctx, V, Gi, cmask, d, a):  # pragma: no cover - compiled
     """
     if not _contiguous(V, Gi, cmask):
         return None
-    sig = types.Tuple((types.int64, types.float64))(V, Gi, cmask, d, a)
-
-    def codegen(context, builder, signature, args):
-        arrays = [context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:3], args[:3])]
-        return context.make_tuple(builder, signature.return_type,
-                                  list(_argmin_pass(context, builder, arrays, args[3], args[4])))
-
-    return sig, codegen
+    return types.Tuple((types.int64, types.float64))(V, Gi, cmask, d, a), _pass_codegen(3)
 
 
 @njit(cache=True)
