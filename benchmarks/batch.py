@@ -62,9 +62,7 @@ def against(rev: str, pairs: int) -> None:
             trees = {"this tree": ROOT / "src", rev: other / "src"}
             envs = {name: {**os.environ, "PYTHONPATH": str(src)} for name, src in trees.items()}
             for name in trees:  # numba compiles each version's solver once; not timed
-                _timed([str(BIN / "evaltools"), "run", str(ROOT / "params" / "lejre.yaml"), "--out",
-                        str(tmp / "warm-up"), "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env=envs[name])
+                run_once(tmp / "warm-up", envs[name])
             times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
             for i in range(pairs):
                 for name in (list(trees) if i % 2 == 0 else list(trees)[::-1]):  # neither always goes first
@@ -80,9 +78,9 @@ def against(rev: str, pairs: int) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
-def run_once(out: Path) -> float:
+def run_once(out: Path, env: dict | None = None) -> float:
     return _timed([str(BIN / "evaltools"), "run", str(ROOT / "params" / "lejre.yaml"), "--out", str(out), "--force"],
-                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 def naive(out: Path, n: int) -> float:
