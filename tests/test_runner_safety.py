@@ -219,8 +219,10 @@ def test_a_plan_hashes_every_goal_and_counts_an_unfetched_one_as_missing(tmp_pat
     assert after == outcomes_hash([embedded, "import:qa"])  # the unmeasurable goal adds nothing
 
 
-def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
+def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path, monkeypatch):
     # `run` starts its kernel before it checks the params file; a mistake must not leave it running
+    import tempfile
+
     import psutil
 
     from evaltools.params import ParamsError
@@ -229,6 +231,9 @@ def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("kommune: Lejre\noutcome: kontanthjaelp_nettoledige\n", encoding="utf-8")  # no start
+    tmp = tmp_path / "tmp"  # where the kernel's sockets go
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     before = processes.children()
     started = time.perf_counter()
     with pytest.raises(ParamsError, match="start"):
@@ -237,8 +242,9 @@ def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path):
     # a kernel caught mid-launch is shut down by its start thread as soon as the launch returns
     # (seconds on a loaded machine); the error itself never waits for that
     deadline = time.monotonic() + 15
-    while processes.alive(list(processes.children() - before)) and time.monotonic() < deadline:
+    while (processes.alive(list(processes.children() - before)) or os.listdir(tmp)) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert os.listdir(tmp) == []  # nor its sockets
     left = processes.alive(list(processes.children() - before))
     assert left == [], [" ".join(psutil.Process(p).cmdline()[:4]) for p in left]
     assert not (tmp_path / "out").exists()

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
+import os
+import shutil
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -33,6 +36,8 @@ class Engine(Protocol):
 
     def close(self, now: bool = False) -> None: ...
 
+    def remove_files(self) -> None: ...
+
 
 class PapermillEngine:
     """papermill in a fresh kernel."""
@@ -46,7 +51,7 @@ class PapermillEngine:
     def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode:
         import papermill
 
-        from evaltools.runner.kernel import ensure_kernel
+        from evaltools.runner.kernel import ensure_kernel, kernel_manager
 
         return papermill.execute_notebook(
             str(notebook),
@@ -58,10 +63,14 @@ class PapermillEngine:
             execution_timeout=self.timeout,
             report_mode=False,
             extra_arguments=KERNEL_ARGS,
+            kernel_manager_class=kernel_manager(asynchronous=True),
         )
 
     def close(self, now: bool = False) -> None:
         pass
+
+    def remove_files(self) -> None:
+        pass  # nbclient's kernel manager removes its own (evaltools.runner.kernel)
 
 
 # chdir first (the previous report's scratch folder, the kernel's cwd, is gone by now), then %reset
@@ -84,19 +93,27 @@ class WarmKernelEngine:
         self.kernel_name = kernel_name
         self.timeout = timeout
         self._km = None
-        self._kc = None
+        self._kc = None  # blocking: start-up and warm-up, in the start thread
+        self._akc = None  # asynchronous: nbclient's (see _notebook_client)
         self._templates: dict[Path, nbformat.NotebookNode] = {}
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         self._closed = False
+        # the kernel's sockets (see evaltools.runner.kernel); ours, so that a close that cannot wait
+        # for a kernel still starting removes them all the same, at the latest when we exit
+        self.private_dir: str | None = None
+        if os.name == "posix":
+            from evaltools.runner.kernel import private_dir
+
+            self.private_dir = private_dir()
+            atexit.register(shutil.rmtree, self.private_dir, True)
         self._start_in_background()
 
     def _start(self) -> None:
-        from jupyter_client.manager import KernelManager
+        from evaltools.runner.kernel import ensure_kernel, kernel_manager
 
-        from evaltools.runner.kernel import ensure_kernel
-
-        self._km = KernelManager(kernel_name=self.kernel_name or ensure_kernel())
+        self._km = kernel_manager()(kernel_name=self.kernel_name or ensure_kernel())
+        self._km.private_dir = self.private_dir
         self._km.start_kernel(extra_arguments=KERNEL_ARGS)
         if self._closed:  # closed while the kernel was launched: the start thread shuts it down now
             return
@@ -116,6 +133,7 @@ class WarmKernelEngine:
                 self._start_error = exc
             if self._closed:  # closed while we were starting: nobody else will shut this kernel down
                 self._shutdown()
+                self.remove_files()
 
         # a daemon: an interrupted run never waits for it (run_report kills the kernel it started)
         self._starting = threading.Thread(target=start, name="evaltools-kernel-start", daemon=True)
@@ -136,14 +154,13 @@ class WarmKernelEngine:
     def execute(self, notebook: Path, parameters: dict, cwd: Path) -> nbformat.NotebookNode:
         import nbformat
         from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
         self._ready()
-        if not self._alive():
-            self.close()
-            self._closed = False
+        if not self._alive():  # it died (a cell ended its process): a fresh kernel
+            self._shutdown()
             self._start()
         if notebook not in self._templates:
             self._templates[notebook] = load_notebook_node(str(notebook))  # adds papermill's metadata
@@ -151,11 +168,11 @@ class WarmKernelEngine:
         reset = nbformat.v4.new_code_cell(RESET_CODE.format(cwd=str(cwd)))
         nb.cells.insert(0, reset)
         client = NotebookClient(nb, km=self._km, timeout=self.timeout, allow_errors=False)
-        client.kc = self._kc
+        client.kc = self._notebook_client()
         try:
             client.execute(cleanup_kc=False)
-        except DeadKernelError:
-            self.close()  # the next report gets a fresh kernel
+        except (DeadKernelError, CellTimeoutError):
+            self._shutdown()  # dead, or still busy with the cell: the next report gets a fresh kernel
             raise
         except CellExecutionError as exc:
             nb.cells.remove(reset)
@@ -177,13 +194,35 @@ class WarmKernelEngine:
                 return  # the start thread shuts its kernel down itself when it sees _closed
             self._starting = None
         self._shutdown()
+        self.remove_files()
+
+    def remove_files(self) -> None:
+        """The kernel's sockets and connection file (also after the kernel was killed)."""
+        if self._km is not None:
+            self._km.cleanup_connection_file()
+        if self.private_dir is not None:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+
+    def _notebook_client(self):
+        """nbclient's client for our kernel: an asynchronous one. With a blocking client nbclient
+        waits for the kernel's next message with the event loop blocked, so neither its cell timeout
+        nor its check that the kernel is still alive ever runs: a cell that crashes the kernel or
+        never ends would hang the report for good."""
+        if self._akc is None:
+            from jupyter_client.asynchronous import AsyncKernelClient
+
+            self._akc = AsyncKernelClient(parent=self._km, connection_file=self._km.connection_file,
+                                          **self._km.get_connection_info(session=True))
+            self._akc.start_channels()
+        return self._akc
 
     def _shutdown(self) -> None:
-        if self._kc is not None:
-            self._kc.stop_channels()
+        for kc in (self._kc, self._akc):
+            if kc is not None:
+                kc.stop_channels()
         if self._km is not None and self._km.has_kernel:
             self._km.shutdown_kernel(now=True)
-        self._km = self._kc = None
+        self._km = self._kc = self._akc = None
 
 
 ENGINES: dict[str, type] = {"papermill": PapermillEngine, "warm": WarmKernelEngine}

@@ -104,12 +104,10 @@ def _stop_worker(signum: int) -> None:
         io.discard(tmp)
     kill_tree(os.getpid(), include_self=False)
     for engine in (getattr(_local, "engines", None) or {}).values():
-        km = getattr(engine, "_km", None)
-        if km is not None:  # the kernel is dead; its connection file would litter the Jupyter runtime folder
-            try:
-                km.cleanup_connection_file()
-            except Exception:
-                pass
+        try:  # the kernel is dead; its connection file and sockets would litter the disk
+            engine.remove_files()
+        except Exception:
+            pass
     os._exit(128 + signum)
 
 
