@@ -97,12 +97,21 @@ def _finished(folder: Path) -> set[str]:
     return {p.parent.name for p in folder.glob("*/*.evaltools.json")}
 
 
+def _tmpdir(out: Path) -> Path:
+    """The batch's TMPDIR (its scratch folders and kernel sockets), to see that nothing is left there."""
+    tmp = out.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return tmp
+
+
 def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
     """Start the batch, wait until one more report is finished, ``send`` the signal; check the aftermath."""
     before = _finished(folder) if folder.exists() else set()
+    tmp = _tmpdir(out)
     proc = subprocess.Popen([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
                              "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
     seen: dict[int, str] = {}
     deadline = time.monotonic() + 400
     while not (folder.exists() and _finished(folder) - before):
@@ -117,6 +126,7 @@ def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
     assert err.count("\n") == 1 and err.startswith("evaltools: error: interrupted"), err
     time.sleep(0.5)
     assert _alive(seen) == [], {pid: seen[pid] for pid in _alive(seen)}  # no worker, no kernel left
+    assert os.listdir(tmp) == []  # no scratch folder, no kernel sockets
     # the ledger lists exactly the finished reports; nothing half-written, no lock left
     rows = json.loads((folder / "manifest.json").read_text())["reports"]
     finished = _finished(folder)
@@ -140,8 +150,9 @@ def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tm
     assert first < second
     proc = subprocess.run([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
                            "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
-                          capture_output=True, text=True, timeout=400)
+                          capture_output=True, text=True, timeout=400, env={**os.environ, "TMPDIR": str(_tmpdir(out))})
     assert proc.returncode == 0, proc.stderr
+    assert os.listdir(_tmpdir(out)) == []
     assert f"{3 - len(second)} built, {len(second)} unchanged (skipped), 0 failed" in proc.stderr
 
 

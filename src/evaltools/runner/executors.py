@@ -93,16 +93,16 @@ def execute_job(spec: JobSpec) -> dict:
 
 
 def _stop_worker(signum: int) -> None:
-    """A worker told to stop (SIGTERM from its batch): drop half-written files, kill its kernel, exit now.
+    """A worker told to stop (SIGTERM from its batch): kill its kernel, drop half-written files and
+    scratch folders, exit now.
 
     Never called while a report's files are being renamed (see interrupts.deferred), so a report
     is on disk completely or not at all.
     """
     from evaltools.runner import io
 
-    for tmp in list(io.pending):
-        io.discard(tmp)
     kill_tree(os.getpid(), include_self=False)
+    io.discard_pending()  # after the kernel: it works in a scratch folder
     for engine in (getattr(_local, "engines", None) or {}).values():
         try:  # the kernel is dead; its connection file and sockets would litter the disk
             engine.remove_files()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from evaltools.errors import OutputFolderError
 from evaltools.runner import interrupts
 
-# temporary files being written right now; a worker that is stopped removes them before it exits
+# temporary files being written right now and scratch folders in use; a worker that is stopped
+# removes them before it exits (discard_pending)
 pending: set[str] = set()
+pending_folders: set[str] = set()
 
 
 def current_umask() -> int:
@@ -47,6 +52,27 @@ def _write_temp(path: Path, data: bytes) -> str:
 def discard(tmp: str) -> None:
     Path(tmp).unlink(missing_ok=True)
     pending.discard(tmp)
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder, removed afterwards, also by :func:`discard_pending` if we are stopped."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    pending_folders.add(folder)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        pending_folders.discard(folder)
+
+
+def discard_pending() -> None:
+    """Remove every temporary file and scratch folder of ours (a stopped worker, before it exits)."""
+    for tmp in list(pending):
+        discard(tmp)
+    for folder in list(pending_folders):
+        shutil.rmtree(folder, ignore_errors=True)
+        pending_folders.discard(folder)
 
 
 def atomic_write_files(files: dict[Path, bytes]) -> list[Path]:
