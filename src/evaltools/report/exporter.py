@@ -137,6 +137,10 @@ class EvaltoolsHTMLExporter(HTMLExporter):
     def _anchor_link_text_default(self):
         return ""  # no "¶" after headings (the template also hides the empty link)
 
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self):
+        return True  # validate the notebook once, after all preprocessors, not after each of the nine
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_preprocessor(RefuseFailedPreprocessor, enabled=True)
