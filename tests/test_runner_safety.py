@@ -248,3 +248,20 @@ def test_bad_input_stops_the_kernel_started_in_the_background(root, tmp_path, mo
     left = processes.alive(list(processes.children() - before))
     assert left == [], [" ".join(psutil.Process(p).cmdline()[:4]) for p in left]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stopped_worker_removes_the_scratch_folders_in_use(tmp_path, monkeypatch):
+    # a stopped worker exits with os._exit, which skips every `finally`: the report's working
+    # folder and Typst's input files are removed by name, as its half-written files are
+    import tempfile
+
+    from evaltools.runner.io import discard_pending
+    from evaltools.scratch import scratch_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with scratch_folder("evaltools-run-") as run, scratch_folder("evaltools-typst-") as typst:
+        (typst / "doc.json").write_text("{}", encoding="utf-8")
+        assert sorted(p.name[:14] for p in tmp_path.iterdir()) == ["evaltools-run-", "evaltools-typs"]
+        discard_pending()  # what the worker's SIGTERM handler calls before os._exit
+        assert not run.exists() and not typst.exists()
+    assert os.listdir(tmp_path) == []

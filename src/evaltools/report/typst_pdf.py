@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
 import threading
 from functools import lru_cache
 from importlib.util import find_spec
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from evaltools.report.doctree import data_uri_image, html_blocks, markdown_blocks
 from evaltools.report.pdf_tags import finish_pdf
+from evaltools.scratch import scratch_folder
 
 TEMPLATE = Path(__file__).parent / "templates" / "typst" / "report.typ"
 PDF_STANDARDS = ["ua-1"]
@@ -150,8 +150,7 @@ def _row_headers(node, out: list) -> list:
 def render_document(doc: dict) -> bytes:
     """Compile a document tree (images as bytes) to tagged PDF/UA-1 bytes."""
     row_headers = _row_headers(doc["blocks"], [])
-    with tempfile.TemporaryDirectory(prefix="evaltools-typst-") as tmp:
-        folder = Path(tmp)
+    with scratch_folder(prefix="evaltools-typst-") as folder:
         _externalise(doc["blocks"], folder, [0])
         (folder / "doc.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         (folder / "report.typ").write_bytes(TEMPLATE.read_bytes())

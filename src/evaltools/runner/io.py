@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from evaltools.errors import OutputFolderError
 from evaltools.runner import interrupts
 
-# temporary files being written right now and scratch folders in use; a worker that is stopped
-# removes them before it exits (discard_pending)
+# temporary files being written right now; a worker that is stopped removes them before it exits
 pending: set[str] = set()
-pending_folders: set[str] = set()
 
 
 def current_umask() -> int:
@@ -54,25 +49,13 @@ def discard(tmp: str) -> None:
     pending.discard(tmp)
 
 
-@contextmanager
-def scratch_folder(prefix: str) -> Iterator[Path]:
-    """A temporary folder, removed afterwards, also by :func:`discard_pending` if we are stopped."""
-    folder = tempfile.mkdtemp(prefix=prefix)
-    pending_folders.add(folder)
-    try:
-        yield Path(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        pending_folders.discard(folder)
-
-
 def discard_pending() -> None:
     """Remove every temporary file and scratch folder of ours (a stopped worker, before it exits)."""
+    from evaltools import scratch
+
     for tmp in list(pending):
         discard(tmp)
-    for folder in list(pending_folders):
-        shutil.rmtree(folder, ignore_errors=True)
-        pending_folders.discard(folder)
+    scratch.remove_all()
 
 
 def atomic_write_files(files: dict[Path, bytes]) -> list[Path]:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from evaltools.errors import RunError
 from evaltools.report.metadata import report_metadata
+from evaltools.scratch import scratch_folder
 from evaltools.runner.engines import Engine, get_engine
-from evaltools.runner import interrupts, io, processes
+from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
 from evaltools.runner.outputs import get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
@@ -105,7 +106,7 @@ def render_report(
     started = time.perf_counter()
     parameters = notebook_parameters(params, nb_path, params_file)
     # The kernel works in its own scratch folder: parallel runs never share intermediate files.
-    with io.scratch_folder(prefix="evaltools-run-") as scratch:
+    with scratch_folder(prefix="evaltools-run-") as scratch:
         try:
             with interrupts.keep_handlers():  # nbclient would take Ctrl-C over and carry on
                 nb = engine.execute(nb_path, parameters, cwd=scratch)
