@@ -89,8 +89,10 @@ def test_a_cell_that_kills_or_hangs_the_kernel_fails_in_time_and_the_next_report
     try:
         engine._ready()
         started = time.monotonic()
-        with pytest.raises(error):
+        with pytest.raises(error) as caught:
             engine.execute(bad, {"n": 1}, cwd=tmp_path)
+        # the cell that was running, for the one-line error (parameters, papermill's injected cell, it)
+        assert (caught.value.cell_index, caught.value.source) == (2, code)
         assert time.monotonic() - started < 30
         nb = engine.execute(works, {"n": 6}, cwd=tmp_path)
         assert nb.cells[-1].outputs[0]["text"] == "42\n"

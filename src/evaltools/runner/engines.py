@@ -171,8 +171,16 @@ class WarmKernelEngine:
         client.kc = self._notebook_client()
         try:
             client.execute(cleanup_kc=False)
-        except (DeadKernelError, CellTimeoutError):
+        except (DeadKernelError, CellTimeoutError) as exc:
             self._shutdown()  # dead, or still busy with the cell: the next report gets a fresh kernel
+            nb.cells.remove(reset)
+            # the cell the kernel was busy with: the first whose timing nbclient opened (it starts
+            # each cell with an empty record) and never closed with the kernel's reply
+            for index, cell in enumerate(nb.cells):
+                stamps = cell.get("metadata", {}).get("execution")
+                if stamps is not None and "shell.execute_reply" not in stamps:
+                    exc.cell_index, exc.source = index, cell.source
+                    break
             raise
         except CellExecutionError as exc:
             nb.cells.remove(reset)
