@@ -1,16 +1,18 @@
 """The notebook kernel: this interpreter, where evaltools is installed, started safely.
 
-Two hazards of jupyter_client's defaults, both met in our test runs:
+Two hazards of jupyter_client's defaults:
 
 - **Port races.** A TCP kernel's ports are picked by binding port 0 and letting go; the kernel
   binds them a second later. Two kernels starting at once (a batch's workers), or any outgoing
   connection in between, can take the same port, and the kernel dies with "Address already in
-  use". On POSIX our kernels talk over Unix sockets in a private folder instead: nothing to race for.
+  use" (seen in a test run: a batch lost a report). On POSIX our kernels talk over Unix sockets in
+  a private folder instead: nothing to race for.
 - **Our own process group.** jupyter_client records the kernel's process group after launching it
   and later kills that whole group. A launch cut short by our own clean-up (SIGKILL to a freshly
   forked child before it starts its own session) leaves the *parent's* group recorded, and the
-  kernel's shutdown would then kill the user's shell job, or a CI run, with it. That group is
-  never recorded: the kernel alone is signalled.
+  kernel's shutdown would then kill the user's shell job, or a CI run, with it (the likeliest cause
+  of a CI run that died of SIGKILL during the bad-input tests, which stop kernels mid-launch). That
+  group is never recorded: the kernel alone is signalled.
 """
 
 from __future__ import annotations
