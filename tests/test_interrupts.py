@@ -74,6 +74,36 @@ def test_ctrl_c_while_a_figure_is_drawn_writes_no_pdf_and_the_rerun_builds_it(ro
     assert f"data {result.metadata['hashes']['data']}" in page1  # the footer is there
 
 
+def test_ctrl_c_while_a_cell_runs_is_one_line_and_leaves_nothing(root, tmp_path):
+    # `evaltools run` interrupted while the kernel is busy with a cell: once, nbclient's abandoned
+    # task added "Task exception was never retrieved" and a traceback after the one line
+    marker = tmp_path / "cell-started"
+    nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
+    report_cell = next(i for i, c in enumerate(nb.cells) if "Report.build" in c.source)
+    nb.cells.insert(report_cell + 1, nbformat.v4.new_code_cell(
+        f"open({str(marker)!r}, 'w').close()\nimport time\ntime.sleep(120)"))
+    nbformat.write(nb, str(tmp_path / "slow.ipynb"))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen([*EVALTOOLS, "run", str(root / "params" / "lejre.yaml"), "--notebook",
+                             str(tmp_path / "slow.ipynb"), "--out", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.1)
+    kernels = _descendants(proc.pid)
+    assert any("ipykernel" in cmd for cmd in kernels.values()), kernels
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "evaltools: error: interrupted; no report was written\n"
+    time.sleep(0.5)
+    assert _alive(kernels) == []
+    assert os.listdir(tmp) == [] and not (tmp_path / "out").exists()
+
+
 # -- batches: Ctrl-C from the terminal, SIGTERM from `kill` ----------------------------------------
 def _descendants(pid: int) -> dict[int, str]:
     try:

@@ -170,7 +170,7 @@ class WarmKernelEngine:
         client = NotebookClient(nb, km=self._km, timeout=self.timeout, allow_errors=False)
         client.kc = self._notebook_client()
         try:
-            client.execute(cleanup_kc=False)
+            _run_to_the_end(client.async_execute(cleanup_kc=False))
         except (DeadKernelError, CellTimeoutError) as exc:
             self._shutdown()  # dead, or still busy with the cell: the next report gets a fresh kernel
             nb.cells.remove(reset)
@@ -231,6 +231,24 @@ class WarmKernelEngine:
         if self._km is not None and self._km.has_kernel:
             self._km.shutdown_kernel(now=True)
         self._km = self._kc = self._akc = None
+
+
+def _run_to_the_end(coro):
+    """Run nbclient's coroutine as its own ``execute`` does, on this thread's event loop, but if we
+    are interrupted, give its task up quietly: it is cancelled, and whatever it ends with when the
+    loop next runs (a dead kernel, once we killed it) is not logged to the user's terminal as
+    "Task exception was never retrieved"."""
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    task = loop.create_task(coro)
+    try:
+        return loop.run_until_complete(task)
+    except BaseException:
+        if not task.done():
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            task.cancel()
+        raise
 
 
 ENGINES: dict[str, type] = {"papermill": PapermillEngine, "warm": WarmKernelEngine}
