@@ -11,6 +11,7 @@ import time
 import pytest
 
 from evaltools.runner.engines import get_engine
+from evaltools.runner.run import _failure
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="Unix sockets and process groups are POSIX")
 
@@ -82,8 +83,11 @@ def test_a_cell_that_kills_or_hangs_the_kernel_fails_in_time_and_the_next_report
     # With a blocking client nbclient never noticed either: the report hung for good.
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    code, error = {"dies": ("import os\nos._exit(1)", DeadKernelError),
-                   "never_ends": ("while True:\n    pass", CellTimeoutError)}[case]
+    code, error, said = {
+        "dies": ("import os\nos._exit(1)", DeadKernelError, "cell 2 (import os) failed: DeadKernelError: Kernel died"),
+        "never_ends": ("while True:\n    pass", CellTimeoutError, "cell 2 (while True:) failed: CellTimeoutError: "
+                       "A cell timed out while it was being executed, after 3 seconds."),
+    }[case]
     bad, works = _notebook(tmp_path, "bad.ipynb", code), _notebook(tmp_path, "works.ipynb", "print(n * 7)")
     engine = get_engine("warm", timeout=3)
     try:
@@ -93,6 +97,7 @@ def test_a_cell_that_kills_or_hangs_the_kernel_fails_in_time_and_the_next_report
             engine.execute(bad, {"n": 1}, cwd=tmp_path)
         # the cell that was running, for the one-line error (parameters, papermill's injected cell, it)
         assert (caught.value.cell_index, caught.value.source) == (2, code)
+        assert str(_failure(bad, caught.value)) == f"{bad}: {said}"  # the one line the user reads
         assert time.monotonic() - started < 30
         nb = engine.execute(works, {"n": 6}, cwd=tmp_path)
         assert nb.cells[-1].outputs[0]["text"] == "42\n"

@@ -73,7 +73,8 @@ def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
     evalue = getattr(exc, "evalue", None)
     if evalue is None:
         lines = str(exc).strip().splitlines()
-        evalue = lines[-1] if lines else ""
+        # nbclient's timeout says what happened first, then quotes the cell between dashed lines
+        evalue = (lines[0] if ename == "CellTimeoutError" else lines[-1]) if lines else ""
     index = getattr(exc, "cell_index", None)
     cell = None
     if index is not None:
