@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from evaltools.errors import RunError
 from evaltools.report.metadata import report_metadata
-from evaltools.scratch import scratch_folder
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
 from evaltools.runner.outputs import get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
+from evaltools.scratch import scratch_folder
 
 if TYPE_CHECKING:
     from evaltools.params import ReportParams
