@@ -105,3 +105,20 @@ def test_a_cell_that_kills_or_hangs_the_kernel_fails_in_time_and_the_next_report
     finally:
         engine.close()
     assert not os.path.exists(engine.private_dir)
+
+
+def test_a_warm_kernel_also_runs_from_a_running_event_loop(tmp_path):
+    # as when run_report is called in a notebook cell, where ipykernel's loop is running
+    import asyncio
+
+    works = _notebook(tmp_path, "works.ipynb", "print(n * 7)")
+    engine = get_engine("warm")
+
+    async def in_a_cell():
+        return engine.execute(works, {"n": 6}, cwd=tmp_path)
+
+    try:
+        nb = asyncio.run(in_a_cell())
+    finally:
+        engine.close()
+    assert nb.cells[-1].outputs[0]["text"] == "42\n"

@@ -170,7 +170,7 @@ class WarmKernelEngine:
         client = NotebookClient(nb, km=self._km, timeout=self.timeout, allow_errors=False)
         client.kc = self._notebook_client()
         try:
-            _run_to_the_end(client.async_execute(cleanup_kc=False))
+            _run_to_the_end(client.async_execute, cleanup_kc=False)
         except (DeadKernelError, CellTimeoutError) as exc:
             self._shutdown()  # dead, or still busy with the cell: the next report gets a fresh kernel
             nb.cells.remove(reset)
@@ -233,15 +233,23 @@ class WarmKernelEngine:
         self._km = self._kc = self._akc = None
 
 
-def _run_to_the_end(coro):
-    """Run nbclient's coroutine as its own ``execute`` does, on this thread's event loop, but if we
-    are interrupted, give its task up quietly: it is cancelled, and whatever it ends with when the
-    loop next runs (a dead kernel, once we killed it) is not logged to the user's terminal as
-    "Task exception was never retrieved"."""
-    from jupyter_core.utils import ensure_event_loop
+def _run_to_the_end(coroutine_function, **kwargs):
+    """Run nbclient's coroutine function as its own ``execute`` does, on this thread's event loop,
+    but if we are interrupted, give its task up quietly: it is cancelled, and whatever it ends with
+    when the loop next runs (a dead kernel, once we killed it) is not logged to the user's terminal
+    as "Task exception was never retrieved"."""
+    import asyncio
 
+    from jupyter_core.utils import ensure_event_loop, run_sync
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:  # called from a running loop (run_report in a notebook cell): jupyter_core's runner thread
+        return run_sync(coroutine_function)(**kwargs)
     loop = ensure_event_loop()
-    task = loop.create_task(coro)
+    task = loop.create_task(coroutine_function(**kwargs))
     try:
         return loop.run_until_complete(task)
     except BaseException:
