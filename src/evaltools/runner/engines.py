@@ -171,24 +171,13 @@ class WarmKernelEngine:
         client.kc = self._notebook_client()
         try:
             _run_to_the_end(client.async_execute, cleanup_kc=False)
-        except (DeadKernelError, CellTimeoutError) as exc:
-            self._shutdown()  # dead, or still busy with the cell: the next report gets a fresh kernel
+        except (CellExecutionError, DeadKernelError, CellTimeoutError) as exc:
             nb.cells.remove(reset)
-            # the cell the kernel was busy with: the first whose timing nbclient opened (it starts
-            # each cell with an empty record) and never closed with the kernel's reply
-            for index, cell in enumerate(nb.cells):
-                stamps = cell.get("metadata", {}).get("execution")
-                if stamps is not None and "shell.execute_reply" not in stamps:
-                    exc.cell_index, exc.source = index, cell.source
-                    break
-            raise
-        except CellExecutionError as exc:
-            nb.cells.remove(reset)
-            # like papermill's error: which cell (index in the executed notebook) and its source
-            for index, cell in enumerate(nb.cells):
-                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                    exc.cell_index, exc.source = index, cell.source
-                    break
+            if isinstance(exc, CellExecutionError):
+                _name_the_cell(exc, nb, _raised)
+            else:  # dead, or still busy with the cell: the next report gets a fresh kernel
+                self._shutdown()
+                _name_the_cell(exc, nb, _unanswered)
             raise
         nb.cells.remove(reset)
         return nb
@@ -231,6 +220,26 @@ class WarmKernelEngine:
         if self._km is not None and self._km.has_kernel:
             self._km.shutdown_kernel(now=True)
         self._km = self._kc = self._akc = None
+
+
+def _raised(cell) -> bool:
+    return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+
+
+def _unanswered(cell) -> bool:
+    """The cell the kernel was busy with: nbclient opens each cell's timing record (empty) when it
+    starts it and closes it with the kernel's reply."""
+    stamps = cell.get("metadata", {}).get("execution")
+    return stamps is not None and "shell.execute_reply" not in stamps
+
+
+def _name_the_cell(exc: Exception, nb, failed) -> None:
+    """Like papermill's error: the first cell that ``failed`` (its index in the executed notebook
+    and its source), for the one-line message."""
+    for index, cell in enumerate(nb.cells):
+        if failed(cell):
+            exc.cell_index, exc.source = index, cell.source
+            return
 
 
 def _run_to_the_end(coroutine_function, **kwargs):
