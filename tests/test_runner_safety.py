@@ -265,3 +265,26 @@ def test_a_stopped_worker_removes_the_scratch_folders_in_use(tmp_path, monkeypat
         discard_pending()  # what the worker's SIGTERM handler calls before os._exit
         assert not run.exists() and not typst.exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_ctrl_c_as_a_temporary_file_is_made_leaves_no_part_file(tmp_path, monkeypatch):
+    # seen once in CI: an interrupted batch left .manifest.csv.<random>.part. The signal came after
+    # mkstemp made the file and before anything recorded its name, so nothing removed it.
+    import signal
+    import tempfile
+
+    from evaltools.runner import interrupts
+    from evaltools.runner import io as runner_io
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_ctrl_c(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # the file exists; its name is not returned yet
+        return made
+
+    monkeypatch.setattr(runner_io.tempfile, "mkstemp", mkstemp_then_ctrl_c)
+    with interrupts.handle_interrupts(), pytest.raises(interrupts.Interrupted):
+        atomic_write_files({tmp_path / "manifest.csv": b"a,b\n", tmp_path / "manifest.json": b"{}"})
+    assert os.listdir(tmp_path) == []
+    assert not runner_io.pending

@@ -27,21 +27,23 @@ def current_umask() -> int:
     return mask
 
 
-def _write_temp(path: Path, data: bytes) -> str:
-    """``data`` in a temporary file next to ``path``, with the mode a plain ``open()`` would give."""
+def _write_temp(path: Path, data: bytes, made: list[str]) -> None:
+    """``data`` in a temporary file next to ``path``, with the mode a plain ``open()`` would give.
+
+    The file's name joins ``made`` (the caller removes those on failure) and ``pending`` in the
+    same signal-free moment it is created: an interrupt can no longer leave a file nobody knows of.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    pending.add(tmp)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600: colleagues could not open the PDF
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        discard(tmp)
-        raise
-    return tmp
+    with interrupts.deferred():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        pending.add(tmp)
+        made.append(tmp)
+        fh = os.fdopen(fd, "wb")
+    with fh:
+        os.fchmod(fh.fileno(), 0o666 & ~current_umask())  # mkstemp makes 0600: colleagues could not open the PDF
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def discard(tmp: str) -> None:
@@ -64,19 +66,20 @@ def atomic_write_files(files: dict[Path, bytes]) -> list[Path]:
     A full disk or an interrupt while writing leaves none of them (and the old ones, if any);
     the renames themselves are not interrupted.
     """
-    temps: dict[Path, str] = {}
+    paths = [Path(p) for p in files]
+    temps: list[str] = []
     try:
-        for path, data in files.items():
-            temps[Path(path)] = _write_temp(Path(path), data)
+        for path, data in zip(paths, files.values()):
+            _write_temp(path, data, temps)
         with interrupts.deferred():
-            for path, tmp in temps.items():
+            for path, tmp in zip(paths, temps):
                 os.replace(tmp, path)
                 pending.discard(tmp)
     except BaseException:
-        for tmp in temps.values():
+        for tmp in temps:
             discard(tmp)
         raise
-    return list(temps)
+    return paths
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
