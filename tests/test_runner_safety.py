@@ -288,3 +288,6 @@ def test_ctrl_c_as_a_temporary_file_is_made_leaves_no_part_file(tmp_path, monkey
         atomic_write_files({tmp_path / "manifest.csv": b"a,b\n", tmp_path / "manifest.json": b"{}"})
     assert os.listdir(tmp_path) == []
     assert not runner_io.pending
+    with interrupts.handle_interrupts(), pytest.raises(interrupts.Interrupted):
+        check_output_folder(tmp_path)  # its probe file: the same moment
+    assert os.listdir(tmp_path) == []

@@ -110,9 +110,10 @@ def check_output_folder(folder: Path) -> Path:
     except OSError as exc:
         raise OutputFolderError(f"output folder {folder} cannot be made: {exc.strerror}; choose another --out") from None
     try:
-        fd, probe = tempfile.mkstemp(prefix=".evaltools-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        with interrupts.deferred():  # a Ctrl-C must not leave the probe behind
+            fd, probe = tempfile.mkstemp(prefix=".evaltools-probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
     except OSError as exc:
         raise OutputFolderError(f"output folder {folder} is not writable: {exc.strerror}; choose another --out") from None
     return folder
