@@ -134,11 +134,19 @@ def test_kommune_build_panel_refuses_other_units(prop99_frame):
         build_panel(get_outcome("ledighedsprocent"), long[["kode", "period", "value"]], {})
 
 
+def _b(t: int) -> float:
+    return 10 + t
+
+
+def _c(t: int) -> float:
+    return 20 + 2 * t + (t % 3 == 0)  # not proportional to B: each is a real placebo for the other
+
+
 def _toy(aggregate):
     # unit A treated from period 5; B and C controls; A = B + C before, +6 after (hand-made)
     rows = []
     for t in range(1, 9):
-        b, c = 10 + t, 20 + 2 * t
+        b, c = _b(t), _c(t)
         a = (b + c) + (6 if t >= 5 else 0)
         rows += [("A", t, a), ("B", t, b), ("C", t, c), ("D", t, 5.0 + t % 2)]
     return evaltools.Panel.from_frame(pd.DataFrame(rows, columns=["u", "t", "y"]), unit="u", time="t", value="y",
@@ -152,9 +160,27 @@ def test_integer_periods_and_the_aggregate_rule_by_hand():
     assert ev.effect == pytest.approx(6.0)  # A - (B + C) jumps by 6
     ev_mean = evaltools.evaluate_panel(_toy("mean"), "A", 5, comparison=["B", "C"])
     # A - (B + C)/2 = (B + C)/2 + 6 after: the mean of (B+C)/2 rises by 1.5 * 4 = 6 between halves, plus 6
-    pre = np.mean([(10 + t + 20 + 2 * t) / 2 for t in range(1, 5)])
-    post = np.mean([(10 + t + 20 + 2 * t) / 2 for t in range(5, 9)])
+    pre = np.mean([(_b(t) + _c(t)) / 2 for t in range(1, 5)])
+    post = np.mean([(_b(t) + _c(t)) / 2 for t in range(5, 9)])
     assert ev_mean.effect == pytest.approx(post - pre + 6)
+
+
+def test_a_count_total_compared_on_levels_is_scaled_to_the_unit_by_hand():
+    # A is a tenth of B + C before period 5 and 3 persons below that after; D is noise
+    rows = []
+    for t in range(1, 9):
+        b, c = _b(t), _c(t)
+        rows += [("A", t, (b + c) / 10 - (3 if t >= 5 else 0)), ("B", t, b), ("C", t, c), ("D", t, 5.0 + t % 2)]
+    panel = evaltools.Panel.from_frame(pd.DataFrame(rows, columns=["u", "t", "y"]), unit="u", time="t", value="y",
+                                       aggregate="sum")
+    ev = evaltools.evaluate_panel(panel, "A", 5, comparison=["B", "C"])
+    # B + C scaled by A's pre mean over theirs: 3.775 / 37.75 = 0.1, so the gap is 0 before and -3 after
+    # (unscaled it would be A's change minus B + C's: 1.2 - 12 - 3 = -13.8)
+    assert ev.gaps.comparison_scale[ev.gaps.treated_index] == pytest.approx(0.1)
+    assert ev.effect == pytest.approx(-3.0)
+    assert ev.comparison_means.pre == pytest.approx(3.775)  # the scaled group, as the numbers table shows it
+    # rates are averaged, not summed: nothing is scaled
+    assert evaltools.evaluate_panel(_toy("mean"), "A", 5, comparison=["B", "C"]).gaps.comparison_scale is None
 
 
 def test_month_periods_parse():

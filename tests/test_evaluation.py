@@ -71,6 +71,29 @@ def test_lejre_placebo_rank_equals_independent_calculation(raw, lejre):
     assert lejre.placebo.rank == 34
 
 
+def test_level_scale_compares_with_the_rest_scaled_to_lejres_size(raw):
+    """On the level scale the rest of the country (97 kommuner) is scaled to Lejre's pre-period mean,
+    so the difference is in Lejre's own persons: what the raw file gives, worked out plainly."""
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2", scale="level")
+    own = raw["Lejre"]
+    rest = {q: sum(v[q] for k, v in raw.items() if k != "Lejre") for q in QUARTERS_PRE + QUARTERS_POST}
+    mean = lambda d, qs: sum(d[q] for q in qs) / len(qs)  # noqa: E731
+    factor = mean(own, QUARTERS_PRE) / mean(rest, QUARTERS_PRE)  # 58.5 over the rest's pre-period mean
+    expected = (mean(own, QUARTERS_POST) - mean(own, QUARTERS_PRE)) - factor * (
+        mean(rest, QUARTERS_POST) - mean(rest, QUARTERS_PRE))
+    assert ev.effect == pytest.approx(expected, rel=1e-9)
+    assert round(ev.effect, 1) == -22.2  # persons in Lejre (58.5 before); unscaled it was -5,674: minus the rest's change
+    # page 1 says how the rest moved in per cent, and what that pace means at Lejre's size
+    from evaltools.text import verdict
+
+    pct = 100 * (mean(rest, QUARTERS_POST) / mean(rest, QUARTERS_PRE) - 1)
+    happened = verdict(ev, "da")["happened"]
+    word = "steg" if pct > 0 else "faldt"
+    assert f"I resten af landet {word} tallet {abs(pct):.1f} procent".replace(".", ",") in happened
+    at_size = factor * (mean(rest, QUARTERS_POST) - mean(rest, QUARTERS_PRE))
+    assert f"i samme takt ville Lejre være {word.replace('steg', 'steget').replace('faldt', 'faldet')} med {abs(at_size):.0f}" in happened
+
+
 def test_closed_form_placebo_matches_statsmodels_for_the_treated(lejre):
     assert lejre.placebo.estimate == pytest.approx(lejre.did.estimate, rel=1e-12)
     assert lejre.placebo.std_error == pytest.approx(lejre.did.std_error, rel=1e-9)

@@ -28,10 +28,16 @@ def _panel() -> Panel:
     return Panel.from_frame(pd.DataFrame(rows), unit="u", time="t", value="y", aggregate="sum")
 
 
+def _scaled(unit: pd.Series, comp: pd.Series) -> pd.Series:
+    """A count's comparison total on the level scale: scaled to the unit's pre-period mean (4 periods)."""
+    return comp * unit.iloc[:4].mean() / comp.iloc[:4].mean()
+
+
 def _pooled_by_hand(values: pd.DataFrame, the_set: list[str], members: list[str]) -> tuple[float, float]:
-    """Pooled DiD and t on the level scale, written out: mean gap vs the members outside the set."""
+    """Pooled DiD and t on the level scale, written out: mean gap vs the members outside the set,
+    their total scaled to each unit's size before the start."""
     comp = values.loc[[m for m in members if m not in the_set]].sum()
-    gap = np.mean([values.loc[u] - comp for u in the_set], axis=0)
+    gap = np.mean([values.loc[u] - _scaled(values.loc[u], comp) for u in the_set], axis=0)
     pre, post = gap[:4], gap[4:]
     est = post.mean() - pre.mean()
     resid = np.concatenate([pre - pre.mean(), post - post.mean()])
@@ -55,7 +61,7 @@ def test_pooled_estimate_and_permutation_p_by_hand():
     assert res.p_value == pytest.approx((n_extreme + 1) / 7)
     # each unit's own estimate against the same comparison group (C..F)
     comp = p.values.loc[members].sum()
-    own_a = (p.values.loc["A"] - comp).to_numpy()
+    own_a = (p.values.loc["A"] - _scaled(p.values.loc["A"], comp)).to_numpy()
     assert res.unit_estimates["A"] == pytest.approx(own_a[4:].mean() - own_a[:4].mean())
 
 

@@ -226,6 +226,20 @@ def mde_sentence(ev: Evaluation, language: str = "da") -> str:
     return mde_text(ev.mde_reader, ev.design.scale, ev.unit_in(language), ev.kommune.name, language)
 
 
+def scaled_comparison(ev: Evaluation) -> bool:
+    """True when the comparison group (a total of counts) was scaled to the kommune's size (level scale)."""
+    return getattr(ev.gaps, "comparison_scale", None) is not None
+
+
+def scaled_comparison_label(ev: Evaluation, language: str = "da") -> str:
+    """The comparison group's name in the numbers table, saying it is scaled when it is."""
+    name = comparison_name(ev, language).capitalize()
+    if not scaled_comparison(ev):
+        return name
+    return (f"{name}, skaleret til {_genitive(ev.kommune.name)} størrelse" if language == "da" else
+            f"{name}, scaled to {ev.kommune.name}'s size")
+
+
 def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     """Sentences: 'happened', 'compared', 'sure', 'trend_warning' (may be ''), 'caveat', 'verdict'."""
     da = language == "da"
@@ -246,12 +260,22 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
         return f"{word} {fmt_number(abs(change), 1 if ev.outcome.kind == 'rate' else 0, language)} {unit}"
 
     subject = ev.outcome.subject(language)
+    if scaled_comparison(ev):  # a total of many kommuner: its change in per cent, and what that is at k's size
+        rel = c.post / c.pre - 1 if c.pre else float("nan")
+        word = ("steg" if rel > 0 else "faldt") if da else ("rose" if rel > 0 else "fell")
+        would = ("være steget" if c.change > 0 else "være faldet") if da else ("have risen" if c.change > 0 else "have fallen")
+        amount = f"{fmt_number(abs(c.change), 0, language)} {ev.outcome.unit(language)}"
+        comp_moved = (f"I {comp} {word} tallet {_pct(rel, language)} procent; i samme takt ville {k} {would} med "
+                      f"{amount}." if da else
+                      f"In {comp} it {word} {_pct(rel, language)} per cent; at the same pace {k} would {would} by {amount}.")
+    else:
+        comp_moved = (f"I {comp} {move(c.change).replace(' ', ' tallet ', 1)}." if da else f"In {comp} it {move(c.change)}.")
     if da:
         happened = (f"{subject} i {k} {move(t.change)} fra {pre} til {post} "
-                    f"(gennemsnit før og efter indsatsens start). I {comp} {move(c.change).replace(' ', ' tallet ', 1)}.")
+                    f"(gennemsnit før og efter indsatsens start). {comp_moved}")
     else:
         happened = (f"{subject} in {k} {move(t.change)} from {pre} to {post} "
-                    f"(averages before and after the start). In {comp} it {move(c.change)}.")
+                    f"(averages before and after the start). {comp_moved}")
 
     e = ev.effect
     if log:
@@ -369,6 +393,13 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
              "The calculation is on the log scale, so the result is a percentage difference; changes use "
              "geometric means." if ev.design.scale == "log" else
              f"The calculation is on levels, so the result is in {ev.unit_in(language)}.")
+    if scaled_comparison(ev):
+        scale += (" Sammenligningsgruppens antal er skaleret til kommunens eget niveau før start "
+                  "(gennemsnittet før start), så forskellen er målt mod en udvikling i samme takt (procentvis) som "
+                  "sammenligningsgruppens." if da else
+                  " The comparison group's count is scaled to the kommune's own level before the start "
+                  "(the pre-period mean), so the difference is measured against a development at the same pace (in "
+                  "per cent) as the comparison group's.")
     stat = ("t-værdien (forskellen delt med kommunens eget normale udsving)" if ev.placebo.statistic == "t"
             else "forholdet mellem afvigelsen efter og før starten (RMSPE)") if da else (
             "the t-statistic (the difference divided by the kommune's own normal fluctuation)"

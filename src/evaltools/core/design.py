@@ -197,6 +197,8 @@ class Gaps:
     valid: np.ndarray = field(repr=False)  # placebo usable (complete, positive on log scale)
     is_post: np.ndarray = field(repr=False)
     missing: list[str] = field(default_factory=list)  # units without data for the whole window
+    # per unit: what its comparison group's sum was multiplied by (see size_factors); None: not scaled
+    comparison_scale: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_comparison(self) -> int:
@@ -245,6 +247,25 @@ def comparison_weights(panel: Panel, design: Design, complete: np.ndarray | None
     return W, nat
 
 
+def scaled_to_size(panel: Panel, design: Design) -> bool:
+    """A sum of units compared on levels is scaled to the unit's own size (see size_factors)."""
+    return design.scale == "level" and panel.aggregate == "sum"
+
+
+def size_factors(Y: np.ndarray, C: np.ndarray, is_post: np.ndarray) -> np.ndarray:
+    """Per row: the unit's pre-period mean over its comparison group's.
+
+    On the level scale a count's comparison group is a total of many units (the rest of the
+    country is ~97 kommuner): the unit's change in persons minus the group's would measure the
+    group's size, not the initiative. Scaled by this factor, the group is the unit's size before
+    the start, and the counterfactual is the unit following the group's development in step
+    (the same relative change), expressed in the unit's own persons.
+    """
+    pre = ~np.asarray(is_post)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Y[:, pre].mean(axis=1) / C[:, pre].mean(axis=1)
+
+
 def compute_gaps(panel: Panel, design: Design) -> Gaps:
     codes = list(panel.values.index)
     j = codes.index(design.treated[0])
@@ -264,12 +285,16 @@ def compute_gaps(panel: Panel, design: Design) -> Gaps:
     if a.any():
         N = panel.national.reindex(design.window).to_numpy(dtype=float)
         C = C + a[:, None] * N[None, :]
+    factors = None
+    if scaled_to_size(panel, design):
+        factors = size_factors(Y, C, design.is_post)
+        C = C * factors[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         G = np.log(Y) - np.log(C) if design.scale == "log" else Y - C
     valid = np.isfinite(G).all(axis=1) & has_comparison & ~np.isin(codes, design.excluded)
     G[~valid] = np.nan  # unusable placebo rows: NaN, not +-inf, so later arithmetic stays quiet
     missing = [c for c, ok in zip(codes, complete) if not ok and c not in design.excluded]
-    return Gaps(design, codes, j, Y, C, G, valid, design.is_post, missing)
+    return Gaps(design, codes, j, Y, C, G, valid, design.is_post, missing, factors)
 
 
 def stacked_panel(g: Gaps, name: str = "treated", language: str = "da") -> pd.DataFrame:

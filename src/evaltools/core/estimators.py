@@ -16,6 +16,7 @@ rule as the DiD (the residual SD of the gap around its pre and post means), and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -78,7 +79,7 @@ def estimator_table(g: Gaps, did_placebo: PlaceboTest, methods=METHODS, alpha: f
     pre_rmspe, n_placebos, note. Also returns each synthetic method's donor weights by unit id."""
     Y = transformed_levels(g)
     valid = g.valid & np.isfinite(Y).all(axis=1)
-    g_valid = Gaps(g.design, g.codes, g.treated_index, g.levels, g.comparison_levels, g.gaps, valid, g.is_post, g.missing)
+    g_valid = dataclasses.replace(g, valid=valid)
     rows, weights = [], {}
     for m in methods:
         if m == "did":

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evaltools.core.design import Design, DesignError
+from evaltools.core.design import Design, DesignError, scaled_to_size
 from evaltools.core.did import did_statistics
 from evaltools.core.panel import Panel
 from evaltools.core.power import Mde, critical_value, _smallest_shift, POWER, ALPHA
@@ -91,8 +91,20 @@ def _pooled(Y: np.ndarray, sets: np.ndarray, base: np.ndarray, n_base: int, pane
         if panel.aggregate == "mean":
             C = C / (n_base - in_members[sets].sum(axis=1))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        G = np.log(Ys) - np.log(C)[:, None, :] if design.scale == "log" else Ys - C[:, None, :]
+        if design.scale == "log":
+            G = np.log(Ys) - np.log(C)[:, None, :]
+        else:
+            G = Ys - C[:, None, :] * _factors(Ys, C[:, None, :], panel, design)
     return G.mean(axis=1)
+
+
+def _factors(Ys: np.ndarray, C: np.ndarray, panel: Panel, design: Design) -> np.ndarray | float:
+    """Each unit's comparison group scaled to its size on the level scale (see design.size_factors)."""
+    if not scaled_to_size(panel, design):
+        return 1.0
+    pre = ~np.asarray(design.is_post)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Ys[..., pre].mean(axis=-1, keepdims=True) / C[..., pre].mean(axis=-1, keepdims=True)
 
 
 def group_test(panel: Panel, design: Design, seed: int = SEED) -> GroupTest:
@@ -159,4 +171,6 @@ def _chunks(it):
 def _unit_gaps(Y, idx_t, base, n_base, panel, design, national) -> np.ndarray:
     C = national if national is not None else (base / n_base if panel.aggregate == "mean" else base)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(Y[idx_t]) - np.log(C)[None, :] if design.scale == "log" else Y[idx_t] - C[None, :]
+        if design.scale == "log":
+            return np.log(Y[idx_t]) - np.log(C)[None, :]
+        return Y[idx_t] - C[None, :] * _factors(Y[idx_t], C[None, :], panel, design)

@@ -44,6 +44,7 @@ from evaltools.text import (
     mde_sentence,
     method_paragraphs,
     per_period,
+    scaled_comparison_label,
     synthetic_paragraph,
     verdict,
 )
@@ -248,7 +249,7 @@ class Report(ReportBase):
 
         groups = [
             {"name": name, "pre": fmt_number(m.pre, dec, lang), "post": fmt_number(m.post, dec, lang), "change": change(m)}
-            for name, m in ((ev.kommune.name, ev.treated_means), (ev.comparison_name(lang).capitalize(), ev.comparison_means))
+            for name, m in ((ev.kommune.name, ev.treated_means), (scaled_comparison_label(ev, lang), ev.comparison_means))
         ]
         lo, hi = ev.conf_int()
         unit = ev.unit_in(lang)
