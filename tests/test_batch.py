@@ -105,6 +105,34 @@ def test_resume_skips_unchanged_and_rebuilds_changed(batch, failing_notebook):
     assert pdf.stat().st_mtime_ns == before
 
 
+def test_a_file_of_another_format_left_from_older_params_is_never_reused(root, tmp_path):
+    """PDF with old params, then HTML only with new params: the PDF is not current. The batch says
+    so, keeps it (nothing is deleted), the ledger has no PDF for it, and a PDF batch rebuilds it."""
+    params = tmp_path / "lejre.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_batch([params], out_dir=out, workers=1, progress=False)
+    pdf = Path(first.rows[0]["pdf"])
+    old_pdf = pdf.read_bytes()
+    params.write_text(GOOD.format(kommune="Lejre").replace("post_end: 2013K2", "post_end: 2013K4"), encoding="utf-8")
+    html = subprocess.run([sys.executable, "-m", "evaltools.cli", "batch", str(params), "--out", str(out), "--workers",
+                           "1", "--no-progress", "--format", "html"], capture_output=True, text=True, timeout=300)
+    assert html.returncode == 0, html.stderr
+    assert html.stderr.splitlines()[1].startswith("1 built, 0 unchanged")
+    ipynb = pdf.with_suffix(".ipynb")
+    assert f"note: {pdf} and 1 more were not rebuilt and are not current (built before a change of params, data or " \
+           "code); rebuild with --format html,pdf,ipynb or delete them" in html.stderr.splitlines()
+    assert pdf.read_bytes() == old_pdf and ipynb.exists()  # kept as they were
+    rows = json.loads((out / "lejre" / "manifest.json").read_text())["reports"]
+    assert rows[0]["pdf"] in ("", None)
+    again = run_batch([params], out_dir=out, workers=1, progress=False)  # pdf and ipynb: the PDF is rebuilt
+    assert (again.rows[0]["status"], again.rows[0]["run"]) == ("ok", "built") and again.stale == []
+    assert "2013K4" in PdfReader(pdf).pages[0].extract_text()
+    # the HTML was built with these same params: still current, so an HTML batch now rebuilds nothing
+    html_again = run_batch([params], out_dir=out, workers=1, progress=False, formats=["html"])
+    assert (html_again.rows[0]["status"], html_again.rows[0]["run"]) == ("ok", "reused")
+
+
 def test_undeclared_parameter_fails_before_any_kernel(root, tmp_path):
     nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
     nb.cells[1].source = nb.cells[1].source.replace('author = ""\n', "")

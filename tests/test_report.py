@@ -150,6 +150,20 @@ def test_force_replaces_atomically(root, built):
     assert sorted(p.name for p in (out / "lejre").iterdir()) == ["lejre.ipynb", "lejre.pdf"]
 
 
+def test_run_of_another_format_names_the_files_it_left_as_they_were(root, built, tmp_path, capsys):
+    from evaltools.cli import main
+
+    out = tmp_path / "reports"
+    shutil.copytree(built[1], out)
+    pdf = out / "lejre" / "lejre.pdf"
+    before = pdf.read_bytes()
+    assert main(["run", str(root / "params" / "lejre.yaml"), "--out", str(out), "--format", "html"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"note: {pdf} and 1 more were not rebuilt by this run and may be from earlier params; rebuild with " \
+           "--format html,pdf,ipynb or delete them" in err
+    assert pdf.read_bytes() == before and (out / "lejre" / "lejre.html").exists()
+
+
 def test_notebook_runs_as_is_like_in_jupyterlab(root):
     """No papermill: the parameters cell's own defaults, executed top to bottom."""
     import nbformat

@@ -62,6 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for fmt, path in result.outputs.items():
         if fmt != "pdf":
             print(f"{fmt}: {path}", file=sys.stderr)
+    _say_stale(result.not_rebuilt, formats, "was not rebuilt by this run and may be from earlier params"
+               if len(result.not_rebuilt) == 1 else "were not rebuilt by this run and may be from earlier params")
     print(result.pdf if result.pdf else next(iter(result.outputs.values())))
     return 0
 
@@ -115,12 +117,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
         for r in result.failed:
             where = f"cell {r['cell']}: " if r.get("cell") else ""
             print(f"  {r['name']:<{width}}  {where}{r['error']}", file=sys.stderr)
+    _say_stale(result.stale, formats, "was not rebuilt and is not current (built before a change of params, "
+               "data or code)" if len(result.stale) == 1 else "were not rebuilt and are not current (built "
+               "before a change of params, data or code)")
     print(f"ledger: {result.folder / 'manifest.csv'}", file=sys.stderr)
     if result.claims:
         print(f"claims overview: {result.claims}", file=sys.stderr)
     if result.overview:
         print(result.overview)
     return EXIT_FAILED if failed else 0
+
+
+def _say_stale(stale: list[Path], formats: list[str], why: str) -> None:
+    """One line on output files this command did not rebuild and that may no longer be current."""
+    if not stale:
+        return
+    from evaltools.runner.outputs import BACKENDS
+
+    kinds = [fmt for fmt, (ext, _) in BACKENDS.items() if any(p.suffix == ext for p in stale)]
+    which = str(stale[0]) + (f" and {len(stale) - 1} more" if len(stale) > 1 else "")
+    them = "them" if len(stale) > 1 else "it"
+    print(f"note: {which} {why}; rebuild with --format {','.join(dict.fromkeys([*formats, *kinds]))} "
+          f"or delete {them}", file=sys.stderr)
 
 
 def _variables(extra: list[str], pairs: list[str]) -> dict[str, list[str]]:

@@ -21,6 +21,7 @@ from evaltools.runner.lock import batch_lock
 from evaltools.runner.jobs import Job, plan_jobs
 from evaltools.runner.ledger import Ledger
 from evaltools.runner.parameterize import notebook_parameters
+from evaltools.runner.outputs import BACKENDS
 from evaltools.runner.run import find_notebook, output_paths
 
 RESULT_KEYS = [*[c for c in RESULT_COLUMNS if c not in ("kommune", "kode")], *CLAIM_COLUMNS]
@@ -33,6 +34,9 @@ class BatchResult:
     overview: Path | None = None
     claims: Path | None = None
     seconds: float = 0.0
+    # files of formats this batch did not build, left from an earlier build with other params,
+    # data or code: not current (the ledger's pdf column is empty for them)
+    stale: list[Path] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict]:
@@ -151,7 +155,10 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
         sidecar = folder / job.name / f"{job.name}.evaltools.json"
         done = _read_sidecar(sidecar)
         unchanged = done is not None and done.get("hashes") == hashes
-        if unchanged and not force and all(p.exists() for p in targets_.values()):
+        # current only if every requested file was built with these hashes: a PDF left from before a
+        # params change (the last build made only HTML) exists, but is not current
+        built_now = (done or {}).get("outputs", {}) if unchanged else {}
+        if unchanged and not force and all(fmt in built_now and p.exists() for fmt, p in targets_.items()):
             rows[job.name] = {**_finished_row(row, done), "run": "reused"}
             continue
         existing = [p for p in targets_.values() if p.exists()]
@@ -159,8 +166,12 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(),
                               "error": f"{existing[0]} already exists and was not made by this batch; use --force"}
             continue
+        others = {fmt: p for fmt, p in output_paths(job.name, folder, BACKENDS).items()
+                  if fmt not in targets_ and p.exists()}
+        kept = {fmt: str(p) for fmt, p in others.items() if fmt in built_now}
+        result.stale += [p for fmt, p in others.items() if fmt not in kept]
         rows[job.name] = row
-        specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar))
+        specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar, kept))
     for row in rows.values():  # failed at planning or reused: one write for all of them
         if row.get("status"):
             ledger.record(row, save=False)

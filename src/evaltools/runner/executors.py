@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,9 @@ class JobSpec:
     engine: str
     hashes: dict
     sidecar: Path
+    # outputs of other formats built earlier with the same hashes: still current, so the new
+    # sidecar lists them too
+    kept: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def execute_job(spec: JobSpec) -> dict:
         # the hash of the data the report really used (its footer says the same); resume compares it
         used = (metadata.get("hashes") or {}).get("data") or spec.hashes.get("data_hash")
         outcome = {"status": "ok", "metadata": metadata, "seconds": seconds, "hashes": {**spec.hashes, "data_hash": used},
-                   "outputs": {k: str(v) for k, v in spec.targets.items()}}
+                   "outputs": {**spec.kept, **{k: str(v) for k, v in spec.targets.items()}}}
         # the sidecar goes with the outputs, renamed last: a report counts as finished (and
         # resumable) only when all its files are there, even if the batch process was interrupted
         files[spec.sidecar] = json.dumps(outcome, default=str, ensure_ascii=False).encode("utf-8")

@@ -13,7 +13,7 @@ from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
-from evaltools.runner.outputs import get_backend, preload
+from evaltools.runner.outputs import BACKENDS, get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
 from evaltools.scratch import scratch_folder
 
@@ -49,6 +49,7 @@ class RunResult:
     seconds: float = 0.0
     replaced: bool = False
     metadata: dict = field(default_factory=dict)  # the report's own: title, hashes, results
+    not_rebuilt: list[Path] = field(default_factory=list)  # the report's files of other formats, left as they were
 
     @property
     def pdf(self) -> Path | None:
@@ -165,4 +166,7 @@ def run_report(
         processes.kill(processes.children() - before)  # the kernel this run started, however far it got
         raise
     eng.close()
-    return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata)
+    others = [p for fmt, p in output_paths(params_file.stem, out_dir, BACKENDS).items()
+              if fmt not in targets and p.exists()]
+    return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata,
+                     not_rebuilt=others)
