@@ -14,6 +14,15 @@ def test_english_numbers():
     assert fmt_p(0.0102, "en") == "0.01"
 
 
+def test_a_p_value_near_the_levels_the_text_uses_keeps_a_third_decimal():
+    # placebo p = (rank) / 98: 5/98 = 0.0510 is not significant at 5 %, so it must not read "0,05"
+    assert fmt_p(5 / 98) == "0,051"
+    assert fmt_p(4.9 / 98) == "0,05"  # exactly 0.05
+    assert fmt_p(0.049) == "0,049"
+    assert fmt_p(10 / 98, "en") == "0.102"  # the 10 % level of a weak indication
+    assert fmt_p(0.06) == "0,06" and fmt_p(34 / 98) == "0,35"  # away from the levels: two decimals
+
+
 def test_zero_is_not_signed_or_negative():
     assert fmt_number(-0.01, 1, signed=True) == "0,0"
 

@@ -19,8 +19,17 @@ def fmt_number(x: float, decimals: int = 1, language: str = "da", signed: bool =
     return ("+" + text) if signed and round(x, decimals) > 0 else text
 
 
+# the p-value levels the report's words use ("næppe tilfældig" at 5 %, a weak indication at 10 %)
+P_LEVELS = (0.05, 0.10)
+
+
 def fmt_p(p: float, language: str = "da") -> str:
-    return fmt_number(p, 2 if p >= 0.01 else 3, language)
+    """Two decimals (three below 0.01), and three where two would round onto one of P_LEVELS: 0.051
+    is not "0,05" to a reader who compares it with the 5 % level the text uses."""
+    decimals = 2 if p >= 0.01 else 3
+    if decimals == 2 and round(p, 2) in P_LEVELS and abs(p - round(p, 2)) > 1e-12:
+        decimals = 3
+    return fmt_number(p, decimals, language)
 
 
 def fmt_int(x: float, language: str = "da") -> str:

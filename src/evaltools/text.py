@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
+from evaltools.formatting import P_LEVELS, fmt_int, fmt_interval, fmt_number, fmt_p
 from evaltools.kommuner import get_kommune
 from evaltools.periods import format_period
 
 if TYPE_CHECKING:
     from evaltools.evaluation import Evaluation
 
-SURE, WEAK = 0.05, 0.10
+SURE, WEAK = P_LEVELS
 
 
 def _join(names: list[str], language: str) -> str:
