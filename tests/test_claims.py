@@ -37,10 +37,12 @@ def test_every_claim_report_builds(claims_batch):
 
 
 @pytest.mark.parametrize("name", list(CLAIMS))
-def test_each_pdf_quotes_its_claim_and_states_the_outcome_used(claims_batch, name):
+def test_each_pdf_quotes_its_claim_and_states_the_outcome_used(root, claims_batch, name):
     row = next(r for r in claims_batch.rows if r["name"] == name)
     page1 = _flat(PdfReader(row["pdf"]).pages[0].extract_text())
-    assert "Kommunen oplyser:" in page1 and CLAIMS[name] in page1
+    source = load_params(root / "params" / f"{name}.yaml").claim.source
+    assert "Påstanden:" in page1 and CLAIMS[name] in page1 and f"({source})" in page1.replace("\u2010", "-")  # pypdf reads a typed "-" as U+2010
+    assert "Kommunen oplyser" not in page1  # a press quote is not the kommune's word
     assert "Vores beregning:" in page1
     assert "vi bruger det nærmeste mål" in page1
     assert ("(AUK01)" in page1) or ("(AUP02)" in page1)

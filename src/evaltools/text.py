@@ -487,7 +487,7 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
 
 
 def claim_box(ev: Evaluation, claim: dict, language: str = "da") -> dict:
-    """'Kommunen oplyser: ...' next to 'Vores beregning: ...', and which measure we could use."""
+    """'Påstanden: ...' (with its source) next to 'Vores beregning: ...', and which measure we could use."""
     da = language == "da"
     v = verdict(ev, language)
     ours = f"{headline(ev, language)} {'i forhold til' if da else 'relative to'} {comparison_name(ev, language)}. {v['verdict']}."
@@ -498,7 +498,7 @@ def claim_box(ev: Evaluation, claim: dict, language: str = "da") -> dict:
                 f"The claim is about {claim['measure']}, which is not in the data this report uses; we use the "
                 f"closest measure: {ev.outcome.label(language).lower()} ({ev.outcome.table}).")
     return {
-        "said_label": "Kommunen oplyser:" if da else "The kommune reports:",
+        "said_label": "Påstanden:" if da else "The claim:",  # its source follows; not always the kommune
         "ours_label": "Vores beregning:" if da else "Our calculation:",
         "text": claim["text"],
         "source": claim.get("source", ""),

@@ -6,11 +6,11 @@ from evaltools.data import get_outcome
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
 
 LABELS = {
-    "da": {"headers": ["Kommune", "Kommunen oplyser", "Mål i vores beregning", "Vores beregning", "95\u00a0%-interval",
+    "da": {"headers": ["Kommune", "Påstanden", "Mål i vores beregning", "Vores beregning", "95\u00a0%-interval",
                        "Placebo-p", "Vurdering"], "page": "Side", "of": "af",
            "title": "Påstande og vores beregninger", "sure": "næppe tilfældig", "weak": "svag indikation",
            "noise": "kan ikke skelnes fra tilfældige udsving"},
-    "en": {"headers": ["Kommune", "The kommune reports", "Measure we use", "Our calculation", "95% interval",
+    "en": {"headers": ["Kommune", "The claim", "Measure we use", "Our calculation", "95% interval",
                        "Placebo p", "Assessment"], "page": "Page", "of": "of",
            "title": "Claims and our calculations", "sure": "unlikely to be chance", "weak": "weak indication",
            "noise": "cannot be told from random fluctuation"},

@@ -111,7 +111,7 @@ class GoalsReport(ReportBase):
     def front_page(self) -> Section:
         ge, lang, W = self.evaluation, self.language, self.W
         da = lang == "da"
-        claim = ({"said_label": "Kommunen oplyser:" if da else "The kommune reports:", **self.claim}
+        claim = ({"said_label": "Påstanden:" if da else "The claim:", **self.claim}
                  if self.claim else None)
         n_tested = len(ge.tested)
         notes = []
