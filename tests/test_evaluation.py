@@ -94,6 +94,27 @@ def test_level_scale_compares_with_the_rest_scaled_to_lejres_size(raw):
     assert f"i samme takt ville Lejre være {word.replace('steg', 'steget').replace('faldt', 'faldet')} med {abs(at_size):.0f}" in happened
 
 
+def test_an_after_period_cut_short_by_the_data_is_said_on_page_one():
+    from evaltools.data import load_panel
+    from evaltools.periods import format_period
+    from evaltools.text import verdict
+
+    last = load_panel("kontanthjaelp_nettoledige").periods[-1]
+    start = format_period(last - 1)  # two quarters of data from the start, where the default is four
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", start)
+    assert ev.design.post_cut_short == 4 and int(ev.gaps.is_post.sum()) == 2
+    assert verdict(ev, "da")["caveat"].startswith(
+        f"Efterperioden er kun 2 kvartaler, ikke 4, fordi data slutter i {format_period(last)}; ")
+    assert verdict(ev, "en")["caveat"].startswith(
+        f"The after-period is only 2 quarters, not 4, because the data end in {format_period(last, 'en')}; ")
+    # chosen by the user (post_end), or a full default window: nothing to say
+    chosen = evaluate("Lejre", "kontanthjaelp_nettoledige", start, post_end=format_period(last))
+    full = evaluate("Lejre", "kontanthjaelp_nettoledige", format_period(last - 3))
+    for e in (chosen, full):
+        assert e.design.post_cut_short is None
+        assert verdict(e, "da")["caveat"] == "Forskellen er ikke nødvendigvis en virkning af indsatsen."
+
+
 def test_closed_form_placebo_matches_statsmodels_for_the_treated(lejre):
     assert lejre.placebo.estimate == pytest.approx(lejre.did.estimate, rel=1e-12)
     assert lejre.placebo.std_error == pytest.approx(lejre.did.std_error, rel=1e-9)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from evaltools.core.design import scaled_to_size
 from evaltools.design import core_panel
 from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
-from evaltools.text import SURE, WEAK, _genitive, _join, comparison_name
+from evaltools.text import SURE, WEAK, _genitive, _join, comparison_name, short_post_sentence
 
 if TYPE_CHECKING:
     from evaltools.group_evaluation import GroupEvaluation
@@ -89,6 +89,8 @@ def group_verdict(g: GroupEvaluation, language: str = "da") -> dict[str, str]:
              if cls == "noise" else titles[(cls, better)])[0 if da else 1]
     caveat = ("Forskellen er ikke nødvendigvis en virkning af indsatsen." if da else
               "The difference is not necessarily an effect of the initiative.")
+    if short := short_post_sentence(g.design, g.outcome.freq, language):
+        caveat = f"{short} {caveat}"
     return {"verdict": title, "compared": compared, "sets": permutation_sentence(g, language), "sure": sure,
             "caveat": caveat, "mde": group_mde_sentence(g, language)}
 

@@ -240,6 +240,21 @@ def scaled_comparison_label(ev: Evaluation, language: str = "da") -> str:
             f"{name}, scaled to {ev.kommune.name}'s size")
 
 
+def short_post_sentence(design, freq: str, language: str = "da") -> str:
+    """'' unless the data ended before the default post-period did: then how short it is, and why."""
+    if not design.post_cut_short:
+        return ""
+    n = int(design.is_post.sum())
+    words = {"Q": (("kvartal", "kvartaler"), ("quarter", "quarters")), "Y": (("år", "år"), ("year", "years"))}[freq]
+    word = words[language != "da"]
+    last = format_period(design.post_end, language)
+    if language == "da":
+        return (f"Efterperioden er kun {n} {word[n != 1]}, ikke {design.post_cut_short}, fordi data slutter i {last}; "
+                "et resultat over så kort tid er særligt usikkert.")
+    return (f"The after-period is only {n} {word[n != 1]}, not {design.post_cut_short}, because the data end in {last}; "
+            "a result over so short a time is especially uncertain.")
+
+
 def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     """Sentences: 'happened', 'compared', 'sure', 'trend_warning' (may be ''), 'caveat', 'verdict'."""
     da = language == "da"
@@ -282,7 +297,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
         direction = ("lavere" if e < 0 else "højere") if da else ("lower" if e < 0 else "higher")
         units = ev.effect_in_units
         extra = ""
-        if units is not None:
+        if units is not None and round(abs(units)) >= 1:  # "ca. 0 færre" says nothing
             fewer = ("færre" if units < 0 else "flere") if da else ("fewer" if units < 0 else "more")
             per = per_period(ev.outcome.freq, language)
             extra = (f", svarende til ca. {fmt_int(abs(units), language)} {fewer} {ev.outcome.unit(language)} {per}"
@@ -368,6 +383,8 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     caveat = ("Forskellen er ikke nødvendigvis en virkning af indsatsen."
               if da else
               "The difference is not necessarily an effect of the initiative.")
+    if short := short_post_sentence(ev.design, ev.outcome.freq, language):
+        caveat = f"{short} {caveat}"
 
     short = {
         ("sure", True): ("Bedre end sammenligningen", "Better than the comparison"),

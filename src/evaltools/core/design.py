@@ -42,11 +42,13 @@ class Design:
     comparison: str | tuple[str, ...]
     scale: str
     excluded: tuple[str, ...] = ()
+    # the default post-period's length when the data ended before it did (the window is shorter)
+    post_cut_short: int | None = None
 
     def single(self, unit: str) -> "Design":
         """The design for one of the treated units alone: the others excluded from every group."""
         others = tuple(u for u in self.treated if u != unit)
-        return Design((unit,), self.start, self.window, self.comparison, self.scale, others)
+        return Design((unit,), self.start, self.window, self.comparison, self.scale, others, self.post_cut_short)
 
     @property
     def pre_start(self):
@@ -145,6 +147,7 @@ def make_design(
     else:
         n = len(panel.periods)
         post_p = panel.periods[min(n - 1, i_start + default_post - 1) if default_post else n - 1]
+        cut_short = default_post if default_post and i_start + default_post - 1 > n - 1 else None
     i_pre, i_post = panel.position(pre_p), panel.position(post_p)
     n_pre = i_start - i_pre
     if n_pre < MIN_PRE_PERIODS:
@@ -173,7 +176,8 @@ def make_design(
             raise DesignError("the comparison list is empty", "comparison")
     if scale not in SCALES:
         raise DesignError(f"scale must be 'log' or 'level', not '{scale}'", "scale")
-    design = Design(treated_ids, start_p, panel.periods[i_pre:i_post + 1], comp, scale)
+    design = Design(treated_ids, start_p, panel.periods[i_pre:i_post + 1], comp, scale,
+                    post_cut_short=None if post_end is not None else cut_short)
     for unit in treated_ids:
         y, name = panel.series(unit).reindex(design.window), panel.name(unit)
         if y.isna().any():
