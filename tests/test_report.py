@@ -93,6 +93,9 @@ def test_later_pages_have_numbers_method_caveats_source_and_versions(pdf_text):
     assert "Forbehold" in text
     assert "AUK01" in text and "CC BY 4.0" in text
     assert "statsmodels" in text and "papermill" in text
+    # the parameters as a params file has them (YAML), not as Python prints them
+    assert "Parametre (som i params-filen)" in text
+    assert "value: -77.3, exact: false}" in text and "False" not in text
 
 
 def test_pdf_is_tagged_with_language_title_and_alt_text(built):

@@ -81,11 +81,21 @@ def package_versions() -> list[tuple[str, str]]:
 
 
 def _param_text(value) -> str:
-    if isinstance(value, dict):  # the claim block: key: value pairs
-        return "; ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    return str(value)
+    """A parameter as it is written in a params file (YAML), so it can be copied back: the claim
+    block and the goals in YAML's one-line form, true/false, a decimal point."""
+    if isinstance(value, str):
+        return value
+    import yaml
+
+    def plain(v):
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items() if x not in (None, "")}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    return yaml.safe_dump(plain(value), allow_unicode=True, default_flow_style=True, sort_keys=False,
+                          width=10**6).strip().removesuffix("...").strip()
 
 
 def parse_report_date(value) -> dt.date:
