@@ -47,6 +47,13 @@ def test_check(root, capsys):
     assert "ok" in capsys.readouterr().out
 
 
+def test_check_a_folder_checks_its_params_files(root, capsys):
+    assert main(["check", str(root / "params")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    expected = sorted(p for p in (root / "params").iterdir() if p.suffix == ".yaml")  # not params/fetched/
+    assert out == [f"{p}: ok" for p in expected] and len(out) == 8
+
+
 GOOD = "kommune: Lejre\noutcome: kontanthjaelp_nettoledige\ninitiative: X\nstart: 2012K3\n"
 
 

@@ -33,6 +33,9 @@ def test_example_params_file_is_valid(root):
         ("pre_start: 2012K1\n", "pre_start", "at least 4"),
         ("post_end: 2030K1\n", "post_end", "after the data ends"),
         ("comparison: [Ballerup, Lejer]\n", "comparison", "Did you mean: Lejre"),
+        ("comparison: reest\n", "comparison", "(comparison is rest, national, or one or more kommuner)"),
+        ("claim:\n  text: x\n  value: ti\n", "claim.value", "valid number"),
+        ("pre_start: 2010K5\n", "pre_start", "pre_start: '2010K5' is not a period"),
     ],
 )
 def test_errors_name_the_key_and_the_file(tmp_path, extra, key, fragment):
@@ -43,6 +46,19 @@ def test_errors_name_the_key_and_the_file(tmp_path, extra, key, fragment):
     assert str(path) in str(info.value)
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+    assert f"{key}: {key}" not in str(info.value)  # the key is said once
+
+
+def test_one_comparison_kommune_needs_no_list(tmp_path):
+    assert load_params(write(tmp_path, GOOD + "comparison: Ballerup\n")).comparison == ["Ballerup"]
+    assert load_params(write(tmp_path, GOOD + "comparison: rest\n")).comparison == "rest"
+
+
+def test_a_folder_is_not_a_params_file(tmp_path):
+    (tmp_path / "params").mkdir()
+    with pytest.raises(ParamsError, match=r"params: is a folder, not a params file; name one .yaml file in it, "
+                                          r"or build them all with: evaltools batch .*params$"):
+        load_params(tmp_path / "params")
 
 
 def test_misspelt_kommune_suggests(tmp_path):

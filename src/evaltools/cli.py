@@ -215,9 +215,10 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from evaltools.params import load_params
+    from evaltools.runner.jobs import params_files
 
     code = 0
-    for path in args.params:  # every file is checked, each bad one in one line
+    for path in params_files(args.params):  # every file (a folder: its .yaml files), each bad one in one line
         try:
             load_params(path)
             print(f"{path}: ok")
@@ -350,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     notebook.add_argument("--force", action="store_true", help="replace an existing notebook (and its edits)")
     notebook.set_defaults(func=cmd_notebook)
 
-    check = sub.add_parser("check", help="validate params files without running anything")
+    check = sub.add_parser("check", help="validate params files (or the .yaml files in a folder) without running anything")
     check.add_argument("params", type=Path, nargs="+")
     check.set_defaults(func=cmd_check)
 

@@ -19,8 +19,10 @@ class ParamsError(InputError, ValueError):
     """A params file that cannot run; the message names the file and the key."""
 
     def __init__(self, path: str | Path, message: str, key: str | None = None):
-        if key and message.startswith(f"{key} "):  # "start: start 2031K1 ..." reads twice
-            message = message[len(key) + 1:]
+        for said in (f"{key}: ", f"{key} "):  # "start: start 2031K1 ..." reads twice
+            if key and message.startswith(said):
+                message = message[len(said):]
+                break
         self.path, self.key, self.message = str(path), key, message
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
         super().__init__(where + message)
@@ -81,6 +83,14 @@ class ReportParams(BaseModel):
                              f"(or {v.year} for a year)")
         return v
 
+    @field_validator("comparison", mode="before")
+    @classmethod
+    def _one_kommune(cls, v):
+        # "comparison: Ballerup" means the list of one, as "kommune: Lejre" means one kommune
+        if isinstance(v, int) or (isinstance(v, str) and v not in ("rest", "national")):
+            return [v]
+        return v
+
     @field_validator("kommune", "start", "pre_start", "post_end", mode="after")
     @classmethod
     def _as_text(cls, v):
@@ -129,7 +139,7 @@ def _first_error(path: Path, exc: ValidationError) -> ParamsError:
         return ParamsError(path, f"unknown key{_did_you_mean(name, allowed)}; allowed keys: {', '.join(allowed)}", key)
     if err["type"] == "missing":
         return ParamsError(path, "is required but missing", key)
-    if key and not key.startswith("goals."):
+    if key and not key.startswith(("goals.", "claim.")):  # a union's member types are not keys
         key = key.split(".")[0]
     if err["type"] == "value_error":  # our own validators: the message is the whole story
         return ParamsError(path, str(err["ctx"]["error"]), key)
@@ -154,6 +164,9 @@ def _read_text(path: Path) -> str:
 def load_params(path: str | Path, *, check_data: bool = True) -> ReportParams:
     """Read and validate a params file; raises ParamsError naming the file and key."""
     path = Path(path)
+    if path.is_dir():
+        raise ParamsError(path, "is a folder, not a params file; name one .yaml file in it, or build them all "
+                                f"with: evaltools batch {path}")
     if not path.is_file():
         raise ParamsError(path, "no such params file")
     text = _read_text(path)
@@ -210,7 +223,7 @@ def check_against_data(params: ReportParams, path: str | Path = "<params>") -> N
         make_design(panel, params.kommune, params.start, pre_start=params.pre_start,
                     post_end=params.post_end, comparison=comparison, scale=params.scale)
     except UnknownKommuneError as exc:
-        raise ParamsError(path, str(exc), "comparison") from None
+        raise ParamsError(path, f"{exc} (comparison is rest, national, or one or more kommuner)", "comparison") from None
     except (DesignError, PeriodError) as exc:
         raise ParamsError(path, str(exc), getattr(exc, "field", None) or "start") from None
 

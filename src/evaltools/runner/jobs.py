@@ -74,7 +74,10 @@ def parse_kommuner(spec: str | None) -> list[str] | None:
         return None
     if spec.strip().lower() == "all":
         return [k.code for k in all_kommuner()]
-    codes = [get_kommune(s.strip()).code for s in spec.split(",") if s.strip()]
+    try:
+        codes = [get_kommune(s.strip()).code for s in spec.split(",") if s.strip()]
+    except UnknownKommuneError as exc:
+        raise InputError(f"--kommuner: {exc}") from None
     return list(dict.fromkeys(codes))  # Lejre,350 is one report
 
 
