@@ -1,4 +1,4 @@
-from evaltools.formatting import MINUS, fmt_number, fmt_p
+from evaltools.formatting import MINUS, first_line, fmt_number, fmt_p
 from evaltools.periods import format_period, parse_period
 
 
@@ -41,3 +41,10 @@ def test_interval():
     assert fmt_interval(-61.56, 35.41, unit="procent") == f"{MINUS}61,6 til +35,4 procent"
     assert fmt_interval(-1.5, 0.2, "en", "percentage points") == f"{MINUS}1.5 to +0.2 percentage points"
     assert fmt_interval(-28.4, 108.7, sep=" – ") == f"{MINUS}28,4 – +108,7"
+
+
+def test_first_line_of_a_cell_keeps_whole_words():
+    line = 'kommune = "Lejre"  # navn, kode (350) eller slug (lyngby-taarbaek); se evaltools.kommuner()'
+    assert first_line(line + "\noutcome = 1") == 'kommune = "Lejre"  # navn, kode (350) eller slug…'
+    assert first_line("x = 1\ny = 2") == "x = 1"
+    assert first_line("a" * 70) == "a" * 60 + "…"  # one long word: cut where it must be

@@ -41,3 +41,13 @@ def fmt_interval(low: float, high: float, language: str = "da", unit: str = "", 
     sep = sep if sep is not None else (" til " if language == "da" else " to ")
     text = f"{fmt_number(low, 1, language, signed=True)}{sep}{fmt_number(high, 1, language, signed=True)}"
     return f"{text} {unit}" if unit else text
+
+
+def first_line(source: str, width: int = 60) -> str:
+    """A cell's first line for a one-line message: whole words, "…" when cut."""
+    lines = source.strip().splitlines()
+    line = lines[0].rstrip() if lines else ""
+    if len(line) <= width:
+        return line
+    cut = line[:width].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
+    return cut.rstrip() + "…"

@@ -21,6 +21,7 @@ from nbconvert.utils.exceptions import ConversionException
 from traitlets import Unicode, default
 
 from evaltools.errors import RunError
+from evaltools.formatting import first_line
 from evaltools.report.metadata import METADATA_KEY, report_metadata
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
@@ -35,8 +36,7 @@ class NotebookNotExportableError(RunError, ConversionException):
 
 
 def _first_line(cell) -> str:
-    lines = cell.source.strip().splitlines()
-    return lines[0][:60] if lines else ""
+    return first_line(cell.source)
 
 
 class RefuseFailedPreprocessor(Preprocessor):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaltools.errors import RunError
+from evaltools.formatting import first_line
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
@@ -89,7 +90,7 @@ def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
         shift = 1 if params_at is not None and index > params_at + 1 else 0
         cell = index - shift + 1
     source = getattr(exc, "source", None) or ""
-    line = source.strip().splitlines()[0][:60] if source.strip() else None
+    line = first_line(source) if source.strip() else None
     return NotebookFailedError(str(nb_path), cell, f"{ename}: {evalue}", line)
 
 
