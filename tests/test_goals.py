@@ -47,6 +47,24 @@ def test_goals_share_the_design_and_are_holm_adjusted():
     assert "Mål 3: Færre sygedagpengeforløb over 26 uger" in r.numbers().html
 
 
+def test_goals_not_fetched_get_commands_that_run_and_english_stays_english(cache):
+    goals = [
+        {"label": "Færre kontanthjælpsmodtagere", "direction": "fald", "outcome": "kontanthjaelp_nettoledige"},
+        {"label": "Færre unge på offentlig forsørgelse", "direction": "fald", "outcome": "forsoergede_unge"},
+        {"label": "Færre langtidsledige", "direction": "fald", "outcome": "langtidsledige"},
+    ]
+    ge = evaluate_goals("Lyngby-Taarbæk", goals, "2016K1", pre_start="2014K1", post_end="2016K4")
+    assert [g.status for g in ge.goals[1:]] == ["not_fetched", "not_fetched"]  # empty cache: nothing fetched
+    page = html.unescape(GoalsReport(ge, "Plan 2016").front_page().html)
+    # --outcome takes one id: one command each
+    assert ("(evaltools data fetch --outcome forsoergede_unge; evaltools data fetch --outcome langtidsledige)"
+            in page)
+    english = GoalsReport(evaluate_goals("Lyngby-Taarbæk", goals, "2016K1", pre_start="2014K1", post_end="2016K4",
+                                         language="en"), "Plan 2016")
+    text = html.unescape(english.front_page().html + english.numbers().html)
+    assert "(5% of them)" in text and "Adjusted for 1 goal (Holm)" in text
+
+
 BAD = {
     "empty": ("goals: []\n", "goals: is an empty list"),
     "unknown": ("goals:\n  - {label: a, direction: fald, outcome: kontanthjaelp_nettoledige}\n"

@@ -38,7 +38,7 @@ def multiple_sentence(n_tested: int, n_goals: int, language: str = "da") -> str:
         if n_goals > n_tested:
             s += f" {n_goals - n_tested} af planens {n_goals} mål kunne ikke beregnes, men står i tabellen."
         return s
-    s = (f"With {n_tested} goal{'s' if n_tested != 1 else ''}, about {expected} would look clear by chance alone (5 % of them), even if "
+    s = (f"With {n_tested} goal{'s' if n_tested != 1 else ''}, about {expected} would look clear by chance alone (5% of them), even if "
          "nothing worked. The placebo p-values are therefore also adjusted for multiple comparisons (Holm's "
          "method); the assessment uses the adjusted p-value.")
     if n_goals > n_tested:
@@ -116,11 +116,13 @@ class GoalsReport(ReportBase):
         n_tested = len(ge.tested)
         notes = []
         if any(g.status == "not_fetched" for g in ge.goals):
-            ids = ", ".join(g.outcome for g in ge.goals if g.status == "not_fetched")
+            # one command per outcome: --outcome takes one id
+            ids = dict.fromkeys(g.outcome for g in ge.goals if g.status == "not_fetched")
+            commands = "; ".join(f"evaltools data fetch --outcome {i}" for i in ids)
             notes.append(f"Mål markeret 'data ikke hentet' kan beregnes, når data er hentet fra Danmarks Statistik "
-                         f"(evaltools data fetch --outcome {ids})." if da else
+                         f"({commands})." if da else
                          f"Goals marked 'data not fetched' can be calculated once the data are fetched from "
-                         f"Statistics Denmark (evaltools data fetch --outcome {ids}).")
+                         f"Statistics Denmark ({commands}).")
         if any(g.proxy for g in ge.goals):
             notes.append("Hvor målets eget tal ikke findes i data, bruges det nærmeste mål; det står i parentes."
                          if da else "Where the goal's own measure is not in the data, the closest measure is used, "
@@ -161,7 +163,8 @@ class GoalsReport(ReportBase):
             v = verdict(ev, lang)
             adj = (f"Justeret for {len(ge.tested)} mål (Holm) er p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}."
                    if lang == "da" else
-                   f"Adjusted for {len(ge.tested)} goals (Holm), p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}.")
+                   f"Adjusted for {len(ge.tested)} goal{'s' if len(ge.tested) != 1 else ''} (Holm), "
+                   f"p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}.")
             paragraphs = [v["happened"], v["compared"], v["sure"] + " " + adj, mde_sentence(ev, lang)]
             if g.note:
                 paragraphs.append(g.note)
