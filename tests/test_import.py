@@ -31,12 +31,25 @@ def test_malformed_csv_lists_every_problem_with_row_numbers_and_writes_nothing(t
     assert any(m.startswith("row 4: Unknown kommune 'Lejer'. Did you mean: Lejre") for m in messages)
     assert "row 5: value 'abc' is not a number" in messages
     assert any(m.startswith("row 6: kommune 615 has period 2014Q1 more than once (rows 5, 6)") for m in messages)
-    assert any(m.startswith("row 7: kommune 615 has gaps: no value for 2014Q2") for m in messages)
+    assert "row 6: Horsens (615) has no value for 2014Q2 (the first missing period would follow this row)" in messages
     assert any(m.startswith("row 8: '2014X9' is not a period") for m in messages)
     assert not cache.exists()  # nothing written
     assert main(["data", "import", str(path), "--name", "x", "--label", "x"]) == 2
     err = capsys.readouterr().err
     assert "problem(s); nothing was imported" in err and "row 5:" in err
+
+
+def test_a_misspelt_kommune_is_one_error_not_also_a_gap(tmp_path, cache):
+    path = tmp_path / "stavefejl.csv"
+    path.write_text("Område;Periode;Antal\n" "Lejre;2014K1;120\n" "Lejer;2014K2;121\n" "Lejre;2014K3;119\n"
+                    "Horsens;2014K1;300\n" "Horsens;2014K3;310\n", encoding="utf-8")  # Horsens lacks 2014K2 itself
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="x", label="x", unit="personer")
+    messages = [str(e) for e in info.value.errors]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("row 3: Unknown kommune 'Lejer'. Did you mean: Lejre")
+    # Lejre's hole at 2014K2 is row 3's error already; Horsens' is not covered by any row, so it is said
+    assert messages[1] == "row 5: Horsens (615) has no value for 2014Q2 (the first missing period would follow this row)"
 
 
 def _good(n_quarters=20, seed=3):

@@ -119,6 +119,11 @@ def _number(text: str) -> float:
     return float(t)
 
 
+def _as_period(p: str) -> pd.Period:
+    """A period as _period writes it ('2014Q2', '2014M03', '2014') as a pandas Period."""
+    return pd.Period(p.replace("M", "-"), freq="M") if "M" in p else pd.Period(p)
+
+
 def _period(text: str) -> str:
     if m := MONTH.match(str(text)):
         month = int(m[2])
@@ -174,6 +179,7 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
     notes = [encoding_note] if encoding_note else []
     errors: list[RowError] = []
     records, regions, hidden = [], [], []
+    meant: list[tuple[str, str]] = []  # (kode, period as written) of rows whose area was misspelt
     hidden_codes: set[str] = set()
     for n, area, period, raw in _rows(lines, path, value_column):
         if REGION.match(area):
@@ -184,6 +190,8 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
         except UnknownKommuneError as exc:
             errors.append(RowError(n, str(exc)))
             kode = None
+            if exc.suggestions:  # the kommune the row was most likely meant for (see the gap check)
+                meant.append((get_kommune(exc.suggestions[0]).code, period))
         try:
             per = _period(period)
         except PeriodError as exc:
@@ -216,15 +224,27 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
     if len(freqs) > 1:
         errors.append(RowError(int(ok["row"].iloc[0]), f"periods mix frequencies ({', '.join(sorted(freqs))}); use one"))
     elif freqs:
+        # a misspelt area leaves a hole in the series of the kommune it was meant for: that row's error
+        # says so already, so the hole is not reported again as a gap
+        covered: dict[str, set[pd.Period]] = {}
+        for kode, period in meant:
+            try:
+                covered.setdefault(kode, set()).add(_as_period(_period(period)))
+            except PeriodError:
+                pass
         for kode, grp in ok.groupby("kode"):
-            present = sorted(set(grp["period"]))
-            pr = pd.PeriodIndex([pd.Period(p.replace("M", "-"), freq="M") if "M" in p else pd.Period(p) for p in present])
+            by_period = dict(zip(grp["period"], grp["row"]))
+            as_period = {_as_period(p): p for p in by_period}
+            pr = pd.PeriodIndex(sorted(as_period))
             full = pd.period_range(pr.min(), pr.max(), freq=pr.freq)
-            missing = [str(p) for p in full if p not in set(pr)]
+            missing = [p for p in full if p not in as_period and p not in covered.get(kode, set())]
             if missing:
-                last_row = int(grp["row"].max())
-                errors.append(RowError(last_row, f"kommune {kode} has gaps: no value for {', '.join(missing[:6])}"
-                                                 + (" ..." if len(missing) > 6 else "")))
+                before = as_period[max(q for q in as_period if q < missing[0])]  # the row the first gap follows
+                name = "Hele landet" if kode == "000" else get_kommune(kode).name
+                shown = ", ".join(f"{p.year}M{p.month:02d}" if p.freqstr.startswith("M") else str(p)
+                                  for p in missing[:6]) + (" ..." if len(missing) > 6 else "")
+                errors.append(RowError(int(by_period[before]), f"{name} ({kode}) has no value for {shown} "
+                                                               "(the first missing period would follow this row)"))
     if errors:
         raise ImportValidationError(path, sorted(errors, key=lambda e: e.row))
     if regions:
