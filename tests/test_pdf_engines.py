@@ -93,7 +93,7 @@ def test_single_report_page_one_is_the_committee_summary(pdfs, engine):
     text = pages(pdfs["single", engine])
     page1 = text[0]
     assert "Evaluering: Målet om færre ledige unge (september 2012) i Lejre Kommune" in page1
-    assert "Kommunen oplyser:" in page1 and "Vores beregning:" in page1  # the claim box
+    assert "Påstanden:" in page1 and "Vores beregning:" in page1  # the claim box
     assert f"{MINUS}27,9 procent" in page1 and "Hvor sikre er vi?" in page1
     assert "Figur 1: Udviklingen i Lejre og resten af landet" in page1  # the figure still fits
     assert f"Side 1 af {len(text)}" in page1
