@@ -302,6 +302,28 @@ def test_exporters_refuse_a_notebook_with_an_error(failed, exporter):
     assert not list((folder / "notebooks").glob("horsns.*[lf]"))  # no .pdf, no .html
 
 
+@pytest.mark.slow
+def test_exporter_refuses_outputs_left_from_other_parameters(evaluator, tmp_path):
+    """Run all, change kommune, re-run only the parameters and build cells, save: page 1 would be
+    about the new kommune and pages 2-5 about the old. The run numbers show it; export is refused."""
+    folder, _, _ = evaluator
+    nb = nbformat.read(folder / "notebooks" / "plain.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == sorted(c.execution_count for c in code)  # Run All: in order
+    params_cell, build_cell = code[0], code[1]
+    params_cell.source = params_cell.source.replace('kommune = "Lejre"', 'kommune = "Horsens"')
+    params_cell.execution_count, build_cell.execution_count = 10, 11  # the two re-run cells
+    nbformat.write(nb, tmp_path / "stale.ipynb")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "stale.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    third = nb.cells.index(code[2]) + 1
+    assert (f"stale.ipynb: cell {third} (report.numbers()) was run before cell {nb.cells.index(build_cell) + 1} "
+            f"above it (run numbers [{code[2].execution_count}] and [11])") in done.stderr
+    assert "run all cells (Run → Run All Cells) and save, then export" in done.stderr
+    assert not (tmp_path / "stale.pdf").exists()
+
+
 def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):
     shutil.copy(TEMPLATE, tmp_path / "unrun.ipynb")
     done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unrun.ipynb"], cwd=tmp_path,

@@ -40,13 +40,25 @@ def _first_line(cell) -> str:
 
 
 class RefuseFailedPreprocessor(Preprocessor):
-    """Refuse a notebook with an error output or unexecuted code cells, naming the cell."""
+    """Refuse a notebook with an error output, unexecuted code cells or cells run out of order
+    (outputs that may belong to other parameters), naming the cell."""
 
     def preprocess(self, nb, resources):
         unrun = []
+        last = None  # (number, run count) of the last code cell above that has run
         for number, cell in enumerate(nb.cells, 1):
             if cell.cell_type != "code":
                 continue
+            count = cell.get("execution_count")
+            if count is not None:
+                if last is not None and count <= last[1]:
+                    # run before a cell above it: its outputs may belong to other parameters (a
+                    # parameters cell changed and re-run, the cells below it not)
+                    raise NotebookNotExportableError(
+                        f"cell {number} ({_first_line(cell)}) was run before cell {last[0]} above it (run numbers "
+                        f"[{count}] and [{last[1]}]), so its output may be from other parameters; run all cells "
+                        "(Run → Run All Cells) and save, then export")
+                last = (number, count)
             for out in cell.get("outputs", []):
                 if out.output_type == "error":
                     raise NotebookNotExportableError(
