@@ -121,7 +121,7 @@ def test_a_file_of_another_format_left_from_older_params_is_never_reused(root, t
     assert html.stderr.splitlines()[1].startswith("1 built, 0 unchanged")
     ipynb = pdf.with_suffix(".ipynb")
     assert f"note: {pdf} and 1 more were not rebuilt and are not current (built before a change of params, data or " \
-           "code); rebuild with --format html,pdf,ipynb or delete them" in html.stderr.splitlines()
+           "code, or changed since); rebuild with --format html,pdf,ipynb or delete them" in html.stderr.splitlines()
     assert pdf.read_bytes() == old_pdf and ipynb.exists()  # kept as they were
     rows = json.loads((out / "lejre" / "manifest.json").read_text())["reports"]
     assert rows[0]["pdf"] in ("", None)
@@ -131,6 +131,19 @@ def test_a_file_of_another_format_left_from_older_params_is_never_reused(root, t
     # the HTML was built with these same params: still current, so an HTML batch now rebuilds nothing
     html_again = run_batch([params], out_dir=out, workers=1, progress=False, formats=["html"])
     assert (html_again.rows[0]["status"], html_again.rows[0]["run"]) == ("ok", "reused")
+
+
+def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
+    params = tmp_path / "lejre.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    out = tmp_path / "out"
+    pdf = Path(run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["pdf"])
+    whole = pdf.read_bytes()
+    pdf.write_bytes(whole[:2000])  # cut off, as a full disk or an interrupted copy leaves it
+    again = run_batch([params], out_dir=out, workers=1, progress=False)
+    assert again.rows[0]["run"] == "built"
+    assert len(pdf.read_bytes()) > 2000 and pdf.read_bytes()[-6:].strip().endswith(b"%%EOF")
+    assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # intact: kept
 
 
 def test_undeclared_parameter_fails_before_any_kernel(root, tmp_path):

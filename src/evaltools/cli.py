@@ -118,8 +118,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             where = f"cell {r['cell']}: " if r.get("cell") else ""
             print(f"  {r['name']:<{width}}  {where}{r['error']}", file=sys.stderr)
     _say_stale(result.stale, formats, "was not rebuilt and is not current (built before a change of params, "
-               "data or code)" if len(result.stale) == 1 else "were not rebuilt and are not current (built "
-               "before a change of params, data or code)")
+               "data or code, or changed since)" if len(result.stale) == 1 else "were not rebuilt and are not "
+               "current (built before a change of params, data or code, or changed since)")
     print(f"ledger: {result.folder / 'manifest.csv'}", file=sys.stderr)
     if result.claims:
         print(f"claims overview: {result.claims}", file=sys.stderr)

@@ -81,3 +81,16 @@ def code_hash() -> str:
 
 def file_hash(path: Path) -> str:
     return _digest(Path(path).read_bytes())
+
+
+def content_hash(data: bytes) -> str:
+    """Full SHA-256 of an output file's bytes (a batch checks a file it reuses against it)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_content_hash(path: Path) -> str | None:
+    """content_hash of a file on disk; None if it cannot be read."""
+    try:
+        return content_hash(Path(path).read_bytes())
+    except OSError:
+        return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaltools.errors import InputError
-from evaltools.hashing import code_hash, file_hash, outcomes_hash, params_hash
+from evaltools.hashing import code_hash, file_content_hash, file_hash, outcomes_hash, params_hash
 from evaltools.kommuner import get_kommune
 from evaltools.runner import interrupts
 from evaltools.runner.executors import JobSpec, get_executor
@@ -155,10 +155,12 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
         sidecar = folder / job.name / f"{job.name}.evaltools.json"
         done = _read_sidecar(sidecar)
         unchanged = done is not None and done.get("hashes") == hashes
-        # current only if every requested file was built with these hashes: a PDF left from before a
-        # params change (the last build made only HTML) exists, but is not current
-        built_now = (done or {}).get("outputs", {}) if unchanged else {}
-        if unchanged and not force and all(fmt in built_now and p.exists() for fmt, p in targets_.items()):
+        # current only if every requested file was built with these hashes and still holds what was
+        # written: a PDF left from before a params change (the last build made only HTML) exists but
+        # is not current, and a truncated or edited one is not what the ledger describes
+        every = output_paths(job.name, folder, BACKENDS)
+        built_now = _intact_outputs(done, every) if unchanged else set()
+        if unchanged and not force and all(fmt in built_now for fmt in targets_):
             rows[job.name] = {**_finished_row(row, done), "run": "reused"}
             continue
         existing = [p for p in targets_.values() if p.exists()]
@@ -166,12 +168,12 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(),
                               "error": f"{existing[0]} already exists and was not made by this batch; use --force"}
             continue
-        others = {fmt: p for fmt, p in output_paths(job.name, folder, BACKENDS).items()
-                  if fmt not in targets_ and p.exists()}
+        others = {fmt: p for fmt, p in every.items() if fmt not in targets_ and p.exists()}
         kept = {fmt: str(p) for fmt, p in others.items() if fmt in built_now}
         result.stale += [p for fmt, p in others.items() if fmt not in kept]
         rows[job.name] = row
-        specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar, kept))
+        specs.append(JobSpec(job, targets_, nb_path, engine, hashes, sidecar, kept,
+                             {fmt: done["contents"][fmt] for fmt in kept}))
     for row in rows.values():  # failed at planning or reused: one write for all of them
         if row.get("status"):
             ledger.record(row, save=False)
@@ -316,6 +318,13 @@ def _record_finished(specs: list[JobSpec], rows: dict[str, dict], ledger: Ledger
             rows[spec.job.name] = _built_row({**row, "finished_at": finished}, done)
             ledger.record(rows[spec.job.name], save=False)
     ledger.save()
+
+
+def _intact_outputs(done: dict | None, paths: dict[str, Path]) -> set[str]:
+    """Formats the sidecar lists as built whose files (at ``paths``) still hold what it recorded."""
+    outputs, contents = (done or {}).get("outputs", {}), (done or {}).get("contents", {})
+    return {fmt for fmt, p in paths.items()
+            if fmt in outputs and fmt in contents and p.exists() and file_content_hash(p) == contents[fmt]}
 
 
 def _read_sidecar(path: Path) -> dict | None:

@@ -40,8 +40,9 @@ class JobSpec:
     hashes: dict
     sidecar: Path
     # outputs of other formats built earlier with the same hashes: still current, so the new
-    # sidecar lists them too
+    # sidecar lists them too (their paths, and their contents' hashes)
     kept: dict[str, str] = field(default_factory=dict)
+    kept_contents: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def execute_job(spec: JobSpec) -> dict:
     """Build one report; never raises for a report's own failure (returns status and cause)."""
     import json
 
+    from evaltools.hashing import content_hash
     from evaltools.runner.io import atomic_write_files
     from evaltools.runner.run import NotebookFailedError, render_report
 
@@ -82,7 +84,10 @@ def execute_job(spec: JobSpec) -> dict:
         # the hash of the data the report really used (its footer says the same); resume compares it
         used = (metadata.get("hashes") or {}).get("data") or spec.hashes.get("data_hash")
         outcome = {"status": "ok", "metadata": metadata, "seconds": seconds, "hashes": {**spec.hashes, "data_hash": used},
-                   "outputs": {**spec.kept, **{k: str(v) for k, v in spec.targets.items()}}}
+                   "outputs": {**spec.kept, **{k: str(v) for k, v in spec.targets.items()}},
+                   # what each file must still hold for a later batch to reuse it (a damaged or edited
+                   # file is rebuilt, not skipped as unchanged)
+                   "contents": {**spec.kept_contents, **{k: content_hash(files[v]) for k, v in spec.targets.items()}}}
         # the sidecar goes with the outputs, renamed last: a report counts as finished (and
         # resumable) only when all its files are there, even if the batch process was interrupted
         files[spec.sidecar] = json.dumps(outcome, default=str, ensure_ascii=False).encode("utf-8")
