@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from evaltools import evaluate
 from evaltools.runner.batch import run_batch
+from evaltools.errors import InputError
 from evaltools.runner.parameterize import UndeclaredParameterError
 
 pytestmark = pytest.mark.slow
@@ -144,6 +145,18 @@ def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
     assert again.rows[0]["run"] == "built"
     assert len(pdf.read_bytes()) > 2000 and pdf.read_bytes()[-6:].strip().endswith(b"%%EOF")
     assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # intact: kept
+
+
+def test_a_batch_that_would_drop_reports_from_the_ledger_is_refused(batch):
+    result, params, out = batch
+    manifest = (result.folder / "manifest.csv").read_bytes()
+    with pytest.raises(InputError) as info:  # one of the folder's four reports, into the same folder
+        run_batch([params / "lejre.yaml"], out_dir=out, name=result.folder.name, workers=1, progress=False)
+    assert str(info.value) == (
+        f"{result.folder} holds 3 report(s) this batch does not name (broken, gladsaxe, horsens); its ledger and "
+        "overview would drop them. Name them too (--kommuner all skips unchanged reports), or build into another "
+        "folder with --name")
+    assert (result.folder / "manifest.csv").read_bytes() == manifest
 
 
 def test_undeclared_parameter_fails_before_any_kernel(root, tmp_path):

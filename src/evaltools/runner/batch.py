@@ -70,6 +70,22 @@ def _base_row(job: Job, hashes: dict) -> dict:
             "params_file": str(job.params_file), **hashes}
 
 
+def _refuse_to_drop_reports(folder: Path, jobs: Sequence[Job]) -> None:
+    """The ledger and overview describe one batch's reports: a batch into a folder whose ledger has
+    reports it does not name (another --kommuner list, a params file gone) would drop them silently."""
+    try:
+        earlier = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    names = {j.name for j in jobs}
+    dropped = [r["name"] for r in earlier if isinstance(r, dict) and r.get("name") not in names]
+    if dropped:
+        which = ", ".join(dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+        raise InputError(f"{folder} holds {len(dropped)} report(s) this batch does not name ({which}); its ledger "
+                         "and overview would drop them. Name them too (--kommuner all skips unchanged reports), "
+                         "or build into another folder with --name")
+
+
 def run_batch(
     targets: Sequence[str | Path],
     *,
@@ -101,6 +117,7 @@ def run_batch(
             jobs = plan_jobs(targets, kommuner)
             if not jobs:
                 raise InputError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
+            _refuse_to_drop_reports(folder, jobs)
             nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
             runnable = [j for j in jobs if j.error is None]
             if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
