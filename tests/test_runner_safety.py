@@ -267,6 +267,69 @@ def test_a_stopped_worker_removes_the_scratch_folders_in_use(tmp_path, monkeypat
     assert os.listdir(tmp_path) == []
 
 
+STOP_WORKER = """
+import signal, sys
+from evaltools.runner import executors
+
+def broken(*args, **kwargs):  # what a second SIGTERM inside the first handler's 'import psutil' raised
+    raise AttributeError("partially initialized module 'psutil' has no attribute 'Process'")
+
+executors.kill_tree = broken
+try:
+    executors._stop_worker(signal.SIGTERM)
+except BaseException:
+    pass
+print("the job carried on")  # execute_job caught it, and the worker outlived its batch
+"""
+
+
+def test_a_stopped_worker_exits_even_when_its_clean_up_fails():
+    done = subprocess.run([sys.executable, "-c", STOP_WORKER], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 128 + 15 and "carried on" not in done.stdout
+
+
+def test_a_worker_outlives_no_batch_killed_with_sigkill(root, tmp_path):
+    """SIGKILL the batch mid-report: its workers get SIGTERM from the kernel (parent death) and
+    take their kernels with them."""
+    import signal
+
+    import psutil
+
+    batch = subprocess.Popen([sys.executable, "-m", "evaltools.cli", "batch", str(root / "params" / "lejre.yaml"),
+                              "--kommuner", "Lejre,Horsens,Egedal,Odder", "--out", str(tmp_path), "--workers", "2",
+                              "--no-progress"], start_new_session=True, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    def running(pids) -> list[int]:
+        out = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    out.append(pid)
+            except psutil.Error:
+                pass
+        return out
+
+    def is_kernel(pid: int) -> bool:
+        try:
+            return "ipykernel" in " ".join(psutil.Process(pid).cmdline())
+        except psutil.Error:
+            return False
+
+    started = time.monotonic()
+    tree: set[int] = set()
+    while time.monotonic() - started < 120:  # until both workers have a kernel and a report is done
+        tree |= {p.pid for p in psutil.Process(batch.pid).children(recursive=True)}
+        if sum(map(is_kernel, tree)) == 2 and list(tmp_path.glob("*/*/*.evaltools.json")):
+            break
+        time.sleep(0.2)
+    os.kill(batch.pid, signal.SIGKILL)
+    batch.wait()
+    deadline = time.monotonic() + 30
+    while running(tree) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert tree and running(tree) == []
+
+
 def test_ctrl_c_as_a_temporary_file_is_made_leaves_no_part_file(tmp_path, monkeypatch):
     # seen once in CI: an interrupted batch left .manifest.csv.<random>.part. The signal came after
     # mkstemp made the file and before anything recorded its name, so nothing removed it.

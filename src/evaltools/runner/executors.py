@@ -107,23 +107,30 @@ def _stop_worker(signum: int) -> None:
     Never called while a report's files are being renamed (see interrupts.deferred), so a report
     is on disk completely or not at all.
     """
-    from evaltools.runner import io
+    # once: the batch's SIGTERM and the parent-death signal can both come, and a second handler run
+    # inside the first would cut its clean-up short (or break an import it had begun)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        from evaltools.runner import io
 
-    kill_tree(os.getpid(), include_self=False)
-    io.discard_pending()  # after the kernel: it works in a scratch folder
-    for engine in (getattr(_local, "engines", None) or {}).values():
-        try:  # the kernel is dead; its connection file and sockets would litter the disk
-            engine.remove_files()
-        except Exception:
-            pass
-    os._exit(128 + signum)
+        kill_tree(os.getpid(), include_self=False)
+        io.discard_pending()  # after the kernel: it works in a scratch folder
+        for engine in (getattr(_local, "engines", None) or {}).values():
+            try:  # the kernel is dead; its connection file and sockets would litter the disk
+                engine.remove_files()
+            except Exception:
+                pass
+    finally:  # whatever went wrong above: an exception here would reach the job, which would carry on
+        os._exit(128 + signum)
 
 
 def _worker_init(engine: str | None = None) -> None:
     """Worker processes: out of the terminal's process group (Ctrl-C reaches the batch, which stops
     us), SIGTERM stops us cleanly, and we get SIGTERM if the batch process dies. The engine is made
     now, so a warm kernel starts while the worker loads the rest of evaltools and its first job."""
-    from evaltools.runner import interrupts
+    import psutil  # noqa: F401  (what _stop_worker uses, imported now: never first inside a signal handler)
+
+    from evaltools.runner import interrupts, io  # noqa: F401
 
     os.setpgrp()
     interrupts.install_worker_handlers(_stop_worker)
