@@ -208,6 +208,21 @@ def test_dask_executor_on_a_local_cluster(root, tmp_path):
     assert next(r for r in result.rows if r["kommune"] == "Horsens")["estimate"] == pytest.approx(local.effect)
 
 
+def test_dask_with_a_relative_out_writes_where_the_ledger_says(root, tmp_path, monkeypatch):
+    """The cluster's workers started in another folder: a relative --out means this machine's."""
+    distributed = pytest.importorskip("distributed")
+    elsewhere, here = tmp_path / "workers-start-here", tmp_path / "user"
+    elsewhere.mkdir(), here.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(here)
+        result = run_batch([root / "params" / "lejre.yaml"], kommuner="Lejre", out_dir="d", executor="dask",
+                           scheduler=cluster.scheduler_address, progress=False)
+    assert result.rows[0]["status"] == "ok"
+    assert Path(result.rows[0]["pdf"]).is_file() and Path(result.rows[0]["pdf"]).is_relative_to(here / "d")
+    assert not (elsewhere / "d").exists()
+
+
 def test_kommune_with_missing_data_fails_alone_with_its_cause(root, tmp_path, cache):
     """An imported table without Læsø: Læsø's report fails with the reason, Lejre's is built."""
     import random

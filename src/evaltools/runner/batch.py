@@ -109,6 +109,9 @@ def run_batch(
     :class:`~evaltools.runner.interrupts.Interrupted` is raised.
     """
     started = time.perf_counter()
+    if executor != "local":  # a cluster's workers have working folders of their own: every path absolute
+        out_dir, targets = Path(out_dir).resolve(), [Path(t).resolve() for t in targets]
+        notebook = Path(notebook).resolve() if notebook else None
     folder = Path(out_dir) / (name or default_batch_name(targets, kommuner))
     made = missing_folders(folder)
     check_output_folder(folder)  # first: a folder we cannot use, or one another batch holds, costs nothing
@@ -210,6 +213,11 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             for spec, outcome in session.run(specs):
                 row = dict(rows[spec.job.name])
                 row["finished_at"] = now()
+                unseen = [p for p in spec.targets.values() if not Path(p).exists()]
+                if outcome["status"] == "ok" and unseen:  # a worker on another machine, another disk
+                    outcome = {"status": "failed", "cell": None, "error": (
+                        f"the worker wrote {unseen[0]}, but it is not there as seen from this machine; --out must "
+                        "be a folder that this machine and every worker see at the same path")}
                 if outcome["status"] == "ok":
                     row = _built_row(row, outcome)
                 else:
