@@ -74,6 +74,8 @@ def test_pdfs_ledger_and_overview(batch):
         assert col in header
     overview = PdfReader(str(result.overview)).pages[0].extract_text()
     assert "Lejre" in overview and "Gladsaxe" in overview and "Horsens" not in overview
+    # a reader of the overview learns that two reports are missing, and where to read why
+    assert "2 rapporter fejlede og er ikke med: broken, horsens (årsagen står i manifest.csv)." in " ".join(overview.split())
 
 
 def test_manifest_estimates_equal_single_runs(batch):

@@ -58,6 +58,18 @@ def test_claims_overview_has_every_claim_with_estimate_and_p(claims_batch):
     for row in claims_batch.rows:
         assert row["kommune"] in text
     assert "Placebo-p" in text
+    # the plan has no single number: its claim is quoted, with where it is assessed
+    assert ("deres påstande vurderes mål for mål i planens egen rapport: Lyngby-Taarbæk (lyngby-taarbaek-plan-2016): "
+            "»Fem ud af seks mål i Beskæftigelsesplan 2016 er nået") in text
+
+
+def test_overview_names_what_it_leaves_out_and_tells_reports_apart(claims_batch):
+    text = _flat(" ".join(p.extract_text() for p in PdfReader(str(claims_batch.overview)).pages))
+    assert ("Ikke med her: lyngby-taarbaek-plan-2016. En plan med flere mål har ikke ét samlet tal; dens egen rapport "
+            "vurderer målene hver for sig.") in text
+    # Egedal alone and Egedal in Route 25 are two reports of one batch of several params files
+    assert "Egedal (egedal)" in text and "Egedal, Ikast-Brande, Odder (egedal-route25)" in text
+    assert "Fremhævet" not in text  # every row is its params file's own kommune: nothing to single out
 
 
 def test_gladsaxe_is_compared_with_ballerup(claims_batch):

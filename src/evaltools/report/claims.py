@@ -17,8 +17,20 @@ LABELS = {
 }
 
 
-def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
-    """PDF bytes; ``rows`` are ledger rows with a claim and status ok."""
+def plan_claims_note(plans: list[dict], language: str = "da") -> list[str]:
+    """Claims made for plans with several goals: quoted, with where they are assessed."""
+    if not plans:
+        return []
+    quoted = "; ".join(f"{r['kommune']} ({r['name']}): »{r['claim']}«" for r in plans)
+    return [f"Planer med flere mål har ikke ét samlet tal; deres påstande vurderes mål for mål i planens egen "
+            f"rapport: {quoted}" if language == "da" else
+            f"Plans with several goals have no single number; their claims are assessed goal by goal in the plan's "
+            f"own report: {quoted}"]
+
+
+def render_claims_overview(rows: list[dict], language: str = "da", plans: list[dict] | None = None) -> bytes:
+    """PDF bytes; ``rows`` are ledger rows with a claim and status ok; ``plans``: finished plans
+    (several goals, no single number) with a claim, quoted in a note."""
     from evaltools.report.templating import render_pdf
 
     L = LABELS[language]
@@ -50,4 +62,4 @@ def render_claims_overview(rows: list[dict], language: str = "da") -> bytes:
                   "of the initiative. Source: Statistics Denmark.")
         footer = "Source: Statistics Denmark · evaltools"
     return render_pdf("claims.html.j2", landscape=True, title=L["title"], intro=intro, caveat=caveat, rows=table, L=L,
-                      lang=language, footer=footer)
+                      lang=language, footer=footer, notes=plan_claims_note(plans or [], language))

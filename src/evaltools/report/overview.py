@@ -79,11 +79,40 @@ def _forest_figures(items: list[dict], unit: str, language: str, alt: str) -> st
     return "".join(html)
 
 
-def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes:
-    """PDF bytes of the overview of finished reports (manifest rows with status ok)."""
+def left_out_notes(left_out: list[dict], language: str = "da") -> list[str]:
+    """What the overview does not show, and why: plans (no single number) and failed reports."""
+    da = language == "da"
+    plans = [r["name"] for r in left_out if r.get("status") == "ok"]
+    failed = [r["name"] for r in left_out if r.get("status") != "ok"]
+    notes = []
+    if plans:
+        notes.append((f"Ikke med her: {', '.join(plans)}. En plan med flere mål har ikke ét samlet tal; "
+                      "dens egen rapport vurderer målene hver for sig." if da else
+                      f"Not shown here: {', '.join(plans)}. A plan with several goals has no single number; "
+                      "its own report assesses the goals one by one."))
+    if failed:
+        notes.append((f"{len(failed)} rapport{'er' if len(failed) != 1 else ''} fejlede og er ikke med: "
+                      f"{', '.join(failed)} (årsagen står i manifest.csv)." if da else
+                      f"{len(failed)} report{'s' if len(failed) != 1 else ''} failed and {'are' if len(failed) != 1 else 'is'} "
+                      f"not shown: {', '.join(failed)} (manifest.csv says why)."))
+    return notes
+
+
+def row_label(r: dict, rows: list[dict]) -> str:
+    """The kommune, and the report's name when the batch holds several params files (Egedal alone
+    and Egedal in Route 25 are two reports)."""
+    if len({x.get("params_file") for x in rows}) > 1:
+        return f"{r['kommune']} ({r['name']})"
+    return r["kommune"]
+
+
+def render_overview(rows: list[dict], title: str, language: str = "da", left_out: list[dict] | None = None) -> bytes:
+    """PDF bytes of the overview of finished reports (manifest rows with status ok); ``left_out``:
+    the batch's other rows (plans, failed reports), named in a note."""
     from evaltools.report.templating import render_pdf
 
     L = LABELS[language]
+    rows = [{**r, "kommune": row_label(r, rows)} for r in rows]
     by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by_group[(r["outcome"], r["unit"])].append(r)
@@ -102,19 +131,24 @@ def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes
                 "p": fmt_p(r["p_value_placebo"], language), "flags": ", ".join(flags),
             })
         clear = sum(1 for r in items if r["p_value_placebo"] <= 0.05)
-        seeds = [r["kommune"] for r in items if r["seed"]]
+        # highlighting says something only when some rows are not the params files' own kommuner
+        seeds = [r["kommune"] for r in items if r["seed"]] if not all(r["seed"] for r in items) else []
         if language == "da":
-            summary = (f"{len(items)} rapporter. {clear} har en forskel, der næppe er tilfældig (placebo-p ≤ 0,05); "
-                       f"med {len(items)} sammenligninger forventes omkring {fmt_number(0.05 * len(items), 1)} alene ved tilfældighed."
-                       + (f" Fremhævet: {', '.join(seeds)}." if seeds else ""))
+            n = len(items)
+            summary = (f"{n} rapport{'er' if n != 1 else ''}. {clear} har en forskel, der næppe er tilfældig "
+                       f"(placebo-p ≤ 0,05); med {n} sammenligning{'er' if n != 1 else ''} forventes omkring "
+                       f"{fmt_number(0.05 * n, 2 if n < 2 else 1)} alene ved tilfældighed."
+                       + (f" Fremhævet: {'; '.join(seeds)}." if seeds else ""))
             heading = f"{outcome.label_da} ({unit})"
             alt = (f"Figur: {len(items)} kommuner sorteret efter forskel i {unit} med 95 %-intervaller; "
                    f"lavest {items[0]['kommune']} ({fmt_number(items[0]['estimate'], 1)}), "
                    f"højest {items[-1]['kommune']} ({fmt_number(items[-1]['estimate'], 1)}).")
         else:
-            summary = (f"{len(items)} reports. {clear} show a difference unlikely to be chance (placebo p ≤ 0.05); "
-                       f"with {len(items)} comparisons about {0.05 * len(items):.1f} are expected by chance alone."
-                       + (f" Highlighted: {', '.join(seeds)}." if seeds else ""))
+            n = len(items)
+            summary = (f"{n} report{'s' if n != 1 else ''}. {clear} show a difference unlikely to be chance "
+                       f"(placebo p ≤ 0.05); with {n} comparison{'s' if n != 1 else ''} about "
+                       f"{0.05 * n:.{2 if n < 2 else 1}f} are expected by chance alone."
+                       + (f" Highlighted: {'; '.join(seeds)}." if seeds else ""))
             heading = f"{outcome.label_en} ({unit})"
             alt = (f"Figure: {len(items)} kommuner sorted by difference in {unit} with 95% intervals; "
                    f"lowest {items[0]['kommune']} ({items[0]['estimate']:.1f}), highest {items[-1]['kommune']} ({items[-1]['estimate']:.1f}).")
@@ -124,4 +158,4 @@ def render_overview(rows: list[dict], title: str, language: str = "da") -> bytes
     footer = "Kilde: Danmarks Statistik · evaltools" if language == "da" else "Source: Statistics Denmark · evaltools"
     heading = f"Oversigt: {title}" if language == "da" else f"Overview: {title}"
     return render_pdf("overview.html.j2", title=title, heading=heading, subtitle=subtitle, groups=groups, L=L,
-                      lang=language, footer=footer)
+                      lang=language, footer=footer, notes=left_out_notes(left_out or [], language))

@@ -66,8 +66,10 @@ def _base_row(job: Job, hashes: dict) -> dict:
             kode = get_kommune(job.params.kommune).code
         except LookupError:
             pass
+    claim = job.params.claim if job.params is not None else None  # a plan's results have none of their own
     return {"name": job.name, "kommune": job.kommune, "kode": kode, "seed": job.seed,
-            "params_file": str(job.params_file), **hashes}
+            "params_file": str(job.params_file), **hashes,
+            **({"claim": claim.text, "claim_value": claim.value, "claim_measure": claim.measure} if claim else {})}
 
 
 def _refuse_to_drop_reports(folder: Path, jobs: Sequence[Job]) -> None:
@@ -292,16 +294,16 @@ class _OverviewWarmUp:
             self._thread.join()
 
 
-def _overview_pdf(rows: list[dict], title: str, language: str) -> bytes:
+def _overview_pdf(rows: list[dict], title: str, language: str, left_out: list[dict] | None = None) -> bytes:
     from evaltools.report.overview import render_overview
 
-    return render_overview(rows, title, language)
+    return render_overview(rows, title, language, left_out)
 
 
-def _claims_pdf(rows: list[dict], language: str) -> bytes:
+def _claims_pdf(rows: list[dict], language: str, plans: list[dict] | None = None) -> bytes:
     from evaltools.report.claims import render_claims_overview
 
-    return render_claims_overview(rows, language)
+    return render_claims_overview(rows, language, plans)
 
 
 def _overview_rows(rows) -> list[dict]:
@@ -314,12 +316,14 @@ def _write_overviews(result: BatchResult, folder: Path, language: str) -> None:
     """overview.pdf (every finished report) and claims.pdf (those with a claim), written atomically."""
     ok_rows = _overview_rows(result.rows)
     if ok_rows:
-        pdf = _overview_pdf(ok_rows, folder.name, language)
+        left_out = [r for r in result.rows if r not in ok_rows]  # named on the page: plans, failed reports
+        pdf = _overview_pdf(ok_rows, folder.name, language, left_out)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
         result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
     claim_rows = [r for r in ok_rows if r.get("claim")]
-    if claim_rows:
-        pdf = _claims_pdf(claim_rows, language)
+    plans = [r for r in result.rows if r.get("status") == "ok" and not r.get("outcome") and r.get("claim")]
+    if claim_rows or plans:
+        pdf = _claims_pdf(claim_rows, language, plans)
         interrupts.check()
         result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
 
@@ -361,7 +365,8 @@ def _read_sidecar(path: Path) -> dict | None:
 
 def _finished_row(row: dict, outcome: dict) -> dict:
     res = outcome["metadata"].get("results", {})
-    return {**row, **{k: res.get(k) for k in RESULT_KEYS}, "status": "ok", "error": None, "cell": None,
+    return {**row, **{k: res.get(k) if res.get(k) is not None else row.get(k) for k in RESULT_KEYS},
+            "status": "ok", "error": None, "cell": None,
             "pdf": outcome["outputs"].get("pdf", ""), "seconds": round(outcome["seconds"], 2)}
 
 
