@@ -216,6 +216,34 @@ def test_users_own_markdown_and_figures_are_in_the_pdf(executed, tmp_path):
     assert pdfua_findings(path) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["typst", "weasyprint"])
+def test_an_image_file_next_to_the_notebook_is_in_the_pdf_and_a_missing_one_is_refused(executed, tmp_path, engine):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evaltools.report.exporter import NotebookNotExportableError
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar([0, 1], [2, 3])
+    fig.savefig(tmp_path / "kort over jobcentre.png", format="png", dpi=40)
+    plt.close(fig)
+    nb = copy.deepcopy(executed)
+    nb.cells.insert(4, nbformat.v4.new_markdown_cell("Vores kort:\n\n![Kort over jobcentrene](kort%20over%20jobcentre.png)"))
+    body, _ = EvaltoolsPDFExporter(pdf_engine=engine).from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
+    path = tmp_path / "own.pdf"
+    path.write_bytes(body)
+    with pikepdf.open(path) as pdf:
+        alts = [str(e.Alt) for e in _struct(pdf) if e.S == "/Figure" and "/Alt" in e]
+    assert "Kort over jobcentrene" in alts  # the picture itself, not its alt text in place of it
+    (tmp_path / "kort over jobcentre.png").unlink()
+    with pytest.raises(NotebookNotExportableError, match=r"^cell 5 \(Vores kort:\): image 'kort%20over%20jobcentre.png' "
+                                                         r"is not in .*; put the file next to the notebook"):
+        EvaltoolsPDFExporter(pdf_engine=engine).from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
+
+
 def test_engine_comes_from_config_then_environment_then_default(monkeypatch):
     monkeypatch.delenv("EVALTOOLS_PDF_ENGINE", raising=False)
     assert EvaltoolsPDFExporter().pdf_engine == "typst"

@@ -14,6 +14,7 @@ reads ``$EVALTOOLS_PDF_ENGINE`` and falls back to ``DEFAULT_PDF_ENGINE``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Callable
 
 from evaltools.errors import InputError
@@ -67,7 +68,8 @@ def _typst(exporter, nb, resources=None, **kw) -> tuple[bytes, dict]:
 
     # the exporter's preprocessors (drop tagged cells, stderr, errors; collect metadata), no HTML template
     nb, resources = Exporter.from_notebook_node(exporter, nb, resources=resources, **kw)
-    return notebook_to_pdf(nb, resources.get(METADATA_KEY, {})), resources
+    folder = (resources.get("metadata") or {}).get("path")
+    return notebook_to_pdf(nb, resources.get(METADATA_KEY, {}), Path(folder) if folder else None), resources
 
 
 register_pdf_engine("weasyprint", _weasyprint)

@@ -46,7 +46,13 @@ class RefuseFailedPreprocessor(Preprocessor):
     def preprocess(self, nb, resources):
         unrun = []
         last = None  # (number, run count) of the last code cell above that has run
+        folder = (resources.get("metadata") or {}).get("path") or None
         for number, cell in enumerate(nb.cells, 1):
+            if cell.cell_type == "markdown":
+                from evaltools.report.typst_pdf import missing_local_image
+
+                if problem := missing_local_image(cell.source, Path(folder) if folder else None):
+                    raise NotebookNotExportableError(f"cell {number} ({_first_line(cell)}): {problem}")
             if cell.cell_type != "code":
                 continue
             count = cell.get("execution_count")
@@ -148,6 +154,10 @@ class EvaltoolsHTMLExporter(HTMLExporter):
     @default("anchor_link_text")
     def _anchor_link_text_default(self):
         return ""  # no "¶" after headings (the template also hides the empty link)
+
+    @default("embed_images")
+    def _embed_images_default(self):
+        return True  # a markdown cell's image files go into the page: it reads the same when moved or mailed
 
     @default("optimistic_validation")
     def _optimistic_validation_default(self):

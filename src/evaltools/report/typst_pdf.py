@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import unquote
 
 from evaltools.report.doctree import data_uri_image, html_blocks, markdown_blocks
 from evaltools.report.pdf_tags import finish_pdf
@@ -62,6 +64,46 @@ def _attachments_inline(source: str, attachments: dict) -> str:
     return source
 
 
+LOCAL_IMAGE = re.compile(r'(!\[[^\]]*\]\(\s*<?)([^)\s>]+)(>?(?:\s+"[^"]*")?\s*\))|(<img\b[^>]*?\bsrc=")([^"]+)(")')
+IMAGE_MIMES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+class MissingImageError(ValueError):
+    """A markdown cell shows an image file that is not there (see _local_images_inline)."""
+
+
+def missing_local_image(source: str, folder: Path | None) -> str | None:
+    """Why a markdown cell's image file cannot go into the PDF, or None (see _local_images_inline)."""
+    try:
+        _local_images_inline(source, folder, read=False)
+    except MissingImageError as exc:
+        return str(exc)
+    return None
+
+
+def _local_images_inline(source: str, folder: Path | None, read: bool = True) -> str:
+    """Images a markdown cell takes from files next to the notebook (``![kort](kort.png)``) as data
+    URIs, as nbconvert's HTML export embeds them. Web addresses are left (their alt text stands in);
+    a local file that is not there raises MissingImageError: the PDF would silently lack it."""
+    def inline(m: re.Match) -> str:
+        before, src, after = (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
+        if re.match(r"[a-z][a-z0-9+.-]*:", src, re.I):  # data:, attachment:, http(s): ...
+            return m.group(0)
+        path = (folder or Path.cwd()) / unquote(src)
+        mime = IMAGE_MIMES.get(path.suffix.lower())
+        if not path.is_file():
+            raise MissingImageError(f"image '{src}' is not in {folder or Path.cwd()}; put the file next to the "
+                                    "notebook, or drag it into the markdown cell to attach it")
+        if mime is None:
+            raise MissingImageError(f"image '{src}' is not SVG, PNG or JPEG; save it as one of those")
+        if not read:
+            return m.group(0)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{before}data:{mime};base64,{data}{after}"
+
+    return LOCAL_IMAGE.sub(inline, source)
+
+
 def _output_blocks(output, cell, lang: str) -> list[dict]:
     data = output.get("data", {})
     mime = next((m for m in OUTPUT_PRIORITY if m in data), None)
@@ -79,12 +121,13 @@ def _output_blocks(output, cell, lang: str) -> list[dict]:
     return [{"t": "figure", "cls": "user-figure", "image": image, "alt": alt, "caption": []}]
 
 
-def notebook_blocks(nb, lang: str = "da") -> list[dict]:
-    """The report as block nodes: markdown cells and the display outputs of code cells, in order."""
+def notebook_blocks(nb, lang: str = "da", folder: Path | None = None) -> list[dict]:
+    """The report as block nodes: markdown cells and the display outputs of code cells, in order.
+    ``folder``: the notebook's, where a markdown cell's image files are."""
     blocks: list[dict] = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            source = _attachments_inline(cell.source, cell.get("attachments"))
+            source = _local_images_inline(_attachments_inline(cell.source, cell.get("attachments")), folder)
             blocks.append({"t": "box", "cls": "markdown", "lang": "", "body": markdown_blocks(source)})
         elif cell.cell_type == "code":
             for output in cell.get("outputs", []):
@@ -127,10 +170,10 @@ def _document_meta(meta: dict, title: str) -> dict:
     }
 
 
-def document(nb, meta: dict) -> dict:
+def document(nb, meta: dict, folder: Path | None = None) -> dict:
     """What the Typst template reads: metadata, page labels and the block tree."""
     title = meta.get("title") or nb.metadata.get("title") or "evaltools"
-    return {"meta": _document_meta(meta, title), "blocks": notebook_blocks(nb, meta.get("lang", "da"))}
+    return {"meta": _document_meta(meta, title), "blocks": notebook_blocks(nb, meta.get("lang", "da"), folder)}
 
 
 def _row_headers(node, out: list) -> list:
@@ -160,9 +203,9 @@ def render_document(doc: dict) -> bytes:
     return finish_pdf(pdf, row_headers)
 
 
-def notebook_to_pdf(nb, meta: dict) -> bytes:
-    """The executed (and preprocessed) notebook as the committee PDF."""
-    return render_document(document(nb, meta))
+def notebook_to_pdf(nb, meta: dict, folder: Path | None = None) -> bytes:
+    """The executed (and preprocessed) notebook as the committee PDF; ``folder``: the notebook's."""
+    return render_document(document(nb, meta, folder))
 
 
 def html_to_pdf(html: str, meta: dict) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaltools.errors import InputError
@@ -11,28 +12,33 @@ if TYPE_CHECKING:  # imported where used: `evaltools run` launches its kernel fi
     import nbformat
 
 
-def _pdf(nb: nbformat.NotebookNode) -> bytes:
+def _resources(folder: Path | None) -> dict | None:
+    """nbconvert's resources: the notebook's folder, where a markdown cell's image files are."""
+    return {"metadata": {"path": str(folder)}} if folder is not None else None
+
+
+def _pdf(nb: nbformat.NotebookNode, folder: Path | None = None) -> bytes:
     from evaltools.report.exporter import EvaltoolsPDFExporter
 
-    body, _ = EvaltoolsPDFExporter().from_notebook_node(nb)
+    body, _ = EvaltoolsPDFExporter().from_notebook_node(nb, resources=_resources(folder))
     return body
 
 
-def _html(nb: nbformat.NotebookNode) -> bytes:
+def _html(nb: nbformat.NotebookNode, folder: Path | None = None) -> bytes:
     from evaltools.report.exporter import EvaltoolsHTMLExporter
 
-    body, _ = EvaltoolsHTMLExporter().from_notebook_node(nb)
+    body, _ = EvaltoolsHTMLExporter().from_notebook_node(nb, resources=_resources(folder))
     return body.encode("utf-8")
 
 
-def _ipynb(nb: nbformat.NotebookNode) -> bytes:
+def _ipynb(nb: nbformat.NotebookNode, folder: Path | None = None) -> bytes:
     import nbformat
 
     return nbformat.writes(nb).encode("utf-8")
 
 
-# name -> (file extension, renderer)
-BACKENDS: dict[str, tuple[str, Callable[[nbformat.NotebookNode], bytes]]] = {
+# name -> (file extension, renderer(notebook, its folder))
+BACKENDS: dict[str, tuple[str, Callable[..., bytes]]] = {
     "pdf": (".pdf", _pdf),
     "html": (".html", _html),
     "ipynb": (".ipynb", _ipynb),
@@ -47,7 +53,7 @@ def preload(formats) -> None:
         from evaltools.report import typst_pdf  # noqa: F401  (the typst compiler)
 
 
-def get_backend(name: str) -> tuple[str, Callable[[nbformat.NotebookNode], bytes]]:
+def get_backend(name: str) -> tuple[str, Callable[..., bytes]]:
     try:
         return BACKENDS[name]
     except KeyError:

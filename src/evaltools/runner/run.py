@@ -121,7 +121,7 @@ def render_report(
         interrupts.check()
         rendered: dict[Path, bytes] = {}
         for fmt, path in targets.items():
-            rendered[path] = get_backend(fmt)[1](nb)
+            rendered[path] = get_backend(fmt)[1](nb, nb_path.resolve().parent)
             interrupts.check()  # a figure drawn while the signal came is blank: never write that PDF
     return report_metadata(nb), time.perf_counter() - started, rendered
 
