@@ -331,3 +331,10 @@ def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):
     assert done.returncode == 1
     assert "cells 2, 3, 4, 5, 6, 7 have not run (first: kommune = " in done.stderr
     assert not (tmp_path / "unrun.pdf").exists()
+    # an earlier export where this one would go is left as it was, and named: it is not this notebook
+    (tmp_path / "unrun.pdf").write_bytes(b"%PDF- an earlier export")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unrun.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip().endswith(
+        "(unrun.pdf is from an earlier export, not this notebook as it is now)")
+    assert (tmp_path / "unrun.pdf").read_bytes() == b"%PDF- an earlier export"

@@ -177,9 +177,21 @@ class EvaltoolsHTMLExporter(HTMLExporter):
             return super().from_notebook_node(nb, resources=resources, **kw)
         except NotebookNotExportableError as exc:
             if _in_nbconvert_cli():  # one line and exit 1, instead of nbconvert's logged traceback
-                print(f"evaltools: error: {resources_name(resources)}{exc}", file=sys.stderr)
-                sys.exit(1)
+                _refuse_in_one_line(resources, exc, self.file_extension)
             raise
+
+
+def _refuse_in_one_line(resources, exc: Exception, extension: str) -> None:
+    """``jupyter nbconvert``: the refusal in one line, exit 1; it names an earlier export left where
+    this one would have gone, which is not this notebook as it is now."""
+    meta = (resources or {}).get("metadata") or {}
+    earlier = ""
+    if meta.get("name"):
+        old = Path(meta.get("path") or ".") / f"{meta['name']}{extension}"
+        if old.exists():
+            earlier = f" ({old} is from an earlier export, not this notebook as it is now)"
+    print(f"evaltools: error: {resources_name(resources)}{exc}{earlier}", file=sys.stderr)
+    sys.exit(1)
 
 
 def resources_name(resources) -> str:
@@ -225,8 +237,7 @@ class EvaltoolsPDFExporter(EvaltoolsHTMLExporter):
             pdf, resources = get_pdf_engine(self.pdf_engine)(self, nb, resources=resources, **kw)
         except NotebookNotExportableError as exc:
             if _in_nbconvert_cli():  # as for HTML: one line and exit 1 (the Typst engine skips our HTML step)
-                print(f"evaltools: error: {resources_name(resources)}{exc}", file=sys.stderr)
-                sys.exit(1)
+                _refuse_in_one_line(resources, exc, ".pdf")
             raise
         resources["output_extension"] = ".pdf"
         return pdf, resources

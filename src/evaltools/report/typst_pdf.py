@@ -18,6 +18,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import unquote
 
+from evaltools.errors import InputError
 from evaltools.report.doctree import data_uri_image, html_blocks, markdown_blocks
 from evaltools.report.pdf_tags import finish_pdf
 from evaltools.scratch import scratch_folder
@@ -68,7 +69,7 @@ LOCAL_IMAGE = re.compile(r'(!\[[^\]]*\]\(\s*<?)([^)\s>]+)(>?(?:\s+"[^"]*")?\s*\)
 IMAGE_MIMES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-class MissingImageError(ValueError):
+class MissingImageError(InputError, ValueError):
     """A markdown cell shows an image file that is not there (see _local_images_inline)."""
 
 
