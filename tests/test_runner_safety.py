@@ -299,15 +299,7 @@ def test_a_worker_outlives_no_batch_killed_with_sigkill(root, tmp_path):
                               "--kommuner", "Lejre,Horsens,Egedal,Odder", "--out", str(tmp_path), "--workers", "2",
                               "--no-progress"], start_new_session=True, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-    def running(pids) -> list[int]:
-        out = []
-        for pid in pids:
-            try:
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    out.append(pid)
-            except psutil.Error:
-                pass
-        return out
+    from evaltools.runner.processes import alive as running
 
     def is_kernel(pid: int) -> bool:
         try:

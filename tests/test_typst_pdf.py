@@ -232,6 +232,8 @@ def test_an_image_file_next_to_the_notebook_is_in_the_pdf_and_a_missing_one_is_r
     plt.close(fig)
     nb = copy.deepcopy(executed)
     nb.cells.insert(4, nbformat.v4.new_markdown_cell("Vores kort:\n\n![Kort over jobcentrene](kort%20over%20jobcentre.png)"))
+    # a cell tagged remove-cell never reaches the PDF: an image it names need not exist
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("![vejledning](findes-ikke.png)", metadata={"tags": ["remove-cell"]}))
     body, _ = EvaltoolsPDFExporter(pdf_engine=engine).from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
     path = tmp_path / "own.pdf"
     path.write_bytes(body)
@@ -239,7 +241,7 @@ def test_an_image_file_next_to_the_notebook_is_in_the_pdf_and_a_missing_one_is_r
         alts = [str(e.Alt) for e in _struct(pdf) if e.S == "/Figure" and "/Alt" in e]
     assert "Kort over jobcentrene" in alts  # the picture itself, not its alt text in place of it
     (tmp_path / "kort over jobcentre.png").unlink()
-    with pytest.raises(NotebookNotExportableError, match=r"^cell 5 \(Vores kort:\): image 'kort%20over%20jobcentre.png' "
+    with pytest.raises(NotebookNotExportableError, match=r"^cell 6 \(Vores kort:\): image 'kort%20over%20jobcentre.png' "
                                                          r"is not in .*; put the file next to the notebook"):
         EvaltoolsPDFExporter(pdf_engine=engine).from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
 

@@ -245,7 +245,8 @@ def short_post_sentence(design, freq: str, language: str = "da") -> str:
     if not design.post_cut_short:
         return ""
     n = int(design.is_post.sum())
-    words = {"Q": (("kvartal", "kvartaler"), ("quarter", "quarters")), "Y": (("år", "år"), ("year", "years"))}[freq]
+    words = {"Q": (("kvartal", "kvartaler"), ("quarter", "quarters")),
+             "Y": (("år", "år"), ("year", "years"))}.get(freq, (("periode", "perioder"), ("period", "periods")))
     word = words[language != "da"]
     last = format_period(design.post_end, language)
     if language == "da":

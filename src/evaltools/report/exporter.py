@@ -48,7 +48,7 @@ class RefuseFailedPreprocessor(Preprocessor):
         last = None  # (number, run count) of the last code cell above that has run
         folder = (resources.get("metadata") or {}).get("path") or None
         for number, cell in enumerate(nb.cells, 1):
-            if cell.cell_type == "markdown":
+            if cell.cell_type == "markdown" and "remove-cell" not in cell.get("metadata", {}).get("tags", []):
                 from evaltools.report.typst_pdf import missing_local_image
 
                 if problem := missing_local_image(cell.source, Path(folder) if folder else None):
