@@ -227,8 +227,8 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
                 counts[row["status"]] += 1
                 rows[spec.job.name] = row
                 ledger.record(row)
+                bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)  # shown by update
                 bar.update(1)
-                bar.set_postfix(ok=counts["ok"], failed=counts["failed"], refresh=False)
                 warm.report_done(rows.values())
             bar.close()
             session.release()  # the workers and their kernels shut down while the overviews are drawn
