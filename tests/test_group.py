@@ -83,6 +83,18 @@ def route25():
                           pre_start="2010K1", post_end="2014K2")
 
 
+def test_route25_caveats_do_not_call_the_other_two_kommuner_zero_valued(route25):
+    """Egedal's own placebo test leaves out Ikast-Brande and Odder because they are treated too,
+    not because of zeros: the report's caveats (read from Egedal's evaluation) must not say so."""
+    from evaltools.text import caveats
+
+    egedal = route25.units[0]
+    assert set(egedal.placebo.excluded) >= {"756", "727"}  # Ikast-Brande, Odder
+    for language in ("da", "en"):
+        text = " ".join(caveats(egedal, language))
+        assert "nul" not in text and "zero" not in text
+
+
 def test_route25_pools_the_three_kommuner_over_every_set_of_three(route25):
     from evaltools import evaluate
     from evaltools.kommuner import all_kommuner

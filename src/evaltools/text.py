@@ -487,7 +487,9 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
     named = set(ev.design.comparison) if isinstance(ev.design.comparison, tuple) else set()
     # the named comparison kommune cannot be its own placebo; that needs no sentence
-    unexplained = [c for c in ev.placebo.excluded if c not in ev.gaps.missing and c not in named]
+    # nor can the other kommuner of a joint initiative (design.excluded): they are treated too
+    unexplained = [c for c in ev.placebo.excluded
+                   if c not in ev.gaps.missing and c not in named and c not in ev.design.excluded]
     if unexplained:
         # complete data but no usable gap: a zero somewhere, where a relative (log) change is undefined
         if len(unexplained) <= 5:
