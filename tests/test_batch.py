@@ -161,6 +161,22 @@ def test_a_batch_that_would_drop_reports_from_the_ledger_is_refused(batch):
     assert (result.folder / "manifest.csv").read_bytes() == manifest
 
 
+def test_an_english_batch_has_english_pages_and_lejres_goal_stays_lejres(root, tmp_path):
+    params = tmp_path / "lejre-en.yaml"
+    params.write_text((root / "params" / "lejre.yaml").read_text(encoding="utf-8") + "language: en\n", encoding="utf-8")
+    result = run_batch([params], kommuner="Lejre,Horsens", out_dir=tmp_path / "out", workers=1, progress=False)
+    assert [r["status"] for r in result.rows] == ["ok", "ok"]
+    overview = " ".join(" ".join(p.extract_text() for p in PdfReader(str(result.overview)).pages).split())
+    assert overview.startswith("Overview: lejre-en-kommuner Overview of the batch's reports")
+    assert "2 reports." in overview and "Oversigt" not in overview and "−27,9" not in overview
+    claims = " ".join(PdfReader(str(result.claims)).pages[0].extract_text().split())
+    assert "Claims and our calculations" in claims and "\u201cLangtidsledigheden blandt unge faldt 77,3" in claims
+    assert "»" not in claims
+    titles = {r["kommune"]: PdfReader(r["pdf"]).pages[0].extract_text().split("\n")[0] for r in result.rows}
+    assert "Målet om færre ledige unge" in titles["Lejre"]
+    assert titles["Horsens"].startswith("Evaluation: The employment initiative")  # not Lejre's goal
+
+
 def test_undeclared_parameter_fails_before_any_kernel(root, tmp_path):
     nb = nbformat.read(root / "notebooks" / "evaluering.ipynb", as_version=4)
     nb.cells[1].source = nb.cells[1].source.replace('author = ""\n', "")
@@ -198,6 +214,9 @@ def test_claim_stays_with_the_seed_kommune():
     jobs = {j.kommune: j for j in plan_jobs([Path(__file__).parents[1] / "params" / "lejre.yaml"], "Lejre,Horsens")}
     assert jobs["Lejre"].seed and jobs["Lejre"].params.claim is not None
     assert not jobs["Horsens"].seed and jobs["Horsens"].params.claim is None
+    # Lejre's goal is not Horsens' initiative: Horsens' report gets the default title
+    assert jobs["Lejre"].params.initiative == "Målet om færre ledige unge (september 2012)"
+    assert jobs["Horsens"].params.initiative is None
 
 
 def test_dask_executor_on_a_local_cluster(root, tmp_path):

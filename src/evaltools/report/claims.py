@@ -21,7 +21,9 @@ def plan_claims_note(plans: list[dict], language: str = "da") -> list[str]:
     """Claims made for plans with several goals: quoted, with where they are assessed."""
     if not plans:
         return []
-    quoted = "; ".join(f"{r['kommune']} ({r['name']}): »{r['claim']}«" for r in plans)
+    from evaltools.report.templating import quoted as quote
+
+    quoted = "; ".join(f"{r['kommune']} ({r['name']}): {quote(r['claim'], language)}" for r in plans)
     return [f"Planer med flere mål har ikke ét samlet tal; deres påstande vurderes mål for mål i planens egen "
             f"rapport: {quoted}" if language == "da" else
             f"Plans with several goals have no single number; their claims are assessed goal by goal in the plan's "

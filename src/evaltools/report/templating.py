@@ -16,6 +16,14 @@ env = Environment(
 )
 
 
+def quoted(text: str, language: str = "da") -> str:
+    """A quotation as the report's language marks it: »Danish«, “English”."""
+    return f"»{text}«" if language == "da" else f"\u201c{text}\u201d"
+
+
+env.filters["quoted"] = quoted
+
+
 def render(name: str, **context) -> str:
     return env.get_template(name).render(**context)
 

@@ -72,6 +72,13 @@ def _base_row(job: Job, hashes: dict) -> dict:
             **({"claim": claim.text, "claim_value": claim.value, "claim_measure": claim.measure} if claim else {})}
 
 
+def _language(jobs: Sequence[Job]) -> str:
+    """The overview pages' language: the reports' own when they share one (an English batch gets
+    English overview and claims pages), else Danish."""
+    languages = {j.params.language for j in jobs if j.params is not None}
+    return languages.pop() if len(languages) == 1 else "da"
+
+
 def _refuse_to_drop_reports(folder: Path, jobs: Sequence[Job]) -> None:
     """The ledger and overview describe one batch's reports: a batch into a folder whose ledger has
     reports it does not name (another --kommuner list, a params file gone) would drop them silently."""
@@ -102,7 +109,7 @@ def run_batch(
     engine: str = "warm",
     formats: Sequence[str] = ("pdf", "ipynb"),
     progress: bool = True,
-    language: str = "da",
+    language: str | None = None,
 ) -> BatchResult:
     """Build every report; failures are recorded with their cause and never stop the others.
 
@@ -129,7 +136,7 @@ def run_batch(
                 notebook_parameters(runnable[0].params, nb_path, runnable[0].params_file)
             executor_obj = get_executor(executor, workers=workers, scheduler=scheduler, engine=engine)
             result = _run_locked(jobs, folder, nb_path, executor_obj, force=force, engine=engine,
-                                 formats=formats, progress=progress, language=language)
+                                 formats=formats, progress=progress, language=language or _language(jobs))
     except BaseException:
         remove_empty(made)  # a batch refused at planning leaves no empty folders behind
         raise

@@ -100,8 +100,9 @@ def plan_jobs(targets: Sequence[str | Path], kommuner: str | None = None) -> lis
         seed = get_kommune(params.kommune).code if _known(params.kommune) else None
         for code in codes:
             k = get_kommune(code)
-            # a published claim belongs to the params file's own kommune, not to the others
-            update = {"kommune": k.name} if code == seed else {"kommune": k.name, "claim": None}
+            # a published claim and a named initiative belong to the params file's own kommune: the
+            # others' reports are titled with the default ("Beskæftigelsesindsatsen"), not Lejre's goal
+            update = {"kommune": k.name} if code == seed else {"kommune": k.name, "claim": None, "initiative": None}
             variant = params.model_copy(update=update)
             name = f"{base}-{k.slug}"
             try:
