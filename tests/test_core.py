@@ -183,6 +183,35 @@ def test_a_count_total_compared_on_levels_is_scaled_to_the_unit_by_hand():
     assert evaltools.evaluate_panel(_toy("mean"), "A", 5, comparison=["B", "C"]).gaps.comparison_scale is None
 
 
+def _frame(units: int = 6, noise: float = 0.0) -> pd.DataFrame:
+    # y = 10 + unit + t, and +5 for U0 from period 7: a DiD of exactly 5 when there is no noise
+    rng = np.random.default_rng(1)
+    rows = [(f"U{u}", t, 10 + u + t + (5 if u == 0 and t >= 7 else 0) + noise * rng.normal())
+            for u in range(units) for t in range(1, 13)]
+    return pd.DataFrame(rows, columns=["unit", "time", "y"])
+
+
+def _panel_of(df):
+    return evaltools.Panel.from_frame(df, unit="unit", time="time", value="y", aggregate="mean")
+
+
+def test_frames_that_cannot_be_evaluated_say_why_in_one_error():
+    with pytest.raises(DesignError, match=r"the other units move in exact step .*\(no noise at all\)"):
+        evaltools.evaluate_panel(_panel_of(_frame()), "U0", 7)  # noise-free: no placebo t can be formed
+    with pytest.raises(DesignError, match=r"only 0 other unit\(s\) can serve as placebos .* at least 3 units in all"):
+        evaltools.evaluate_panel(_panel_of(_frame(units=2, noise=0.3)), "U0", 7)
+    bad = _frame(noise=0.3)
+    bad.loc[3, "y"] = np.inf
+    with pytest.raises(PanelError, match="column 'y' has infinite values"):
+        _panel_of(bad)
+    with pytest.raises(PanelError, match="give a pandas DataFrame .*, not a list"):
+        _panel_of([])
+    with pytest.raises(PanelError, match="the frame has no rows"):
+        _panel_of(_frame().iloc[:0])
+    # three units with some noise: the smallest panel that works
+    assert evaltools.evaluate_panel(_panel_of(_frame(units=3, noise=0.3)), "U0", 7).effect == pytest.approx(5, abs=0.6)
+
+
 def test_month_periods_parse():
     df = pd.DataFrame({"u": ["A", "A", "B", "B"], "t": ["2020M01", "2020M03", "2020-01", "2020-02"], "y": [1, 2, 3, 4]})
     panel = evaltools.Panel.from_frame(df, unit="u", time="t", value="y", aggregate="sum")

@@ -24,7 +24,7 @@ from evaltools.core.inference import (
 )
 from evaltools.core.panel import Panel as CorePanel
 from evaltools.data import Panel, load_panel
-from evaltools.design import core_panel, make_design
+from evaltools.design import DesignError, core_panel, make_design
 from evaltools.errors import InputError
 from evaltools.kommuner import Kommune, get_kommune
 from evaltools.periods import format_period
@@ -323,12 +323,30 @@ def evaluate_panel(
     return evaluate_design(panel, design, statistic=statistic, language=language)
 
 
+def _check_inference_is_possible(g, cp) -> None:
+    """Placebo inference needs placebo units, and gaps that vary around their before and after means
+    (the noise a difference is judged against); say so instead of failing deep inside."""
+    from evaltools.core.did import did_statistics
+
+    others = g.placebo_mask
+    if others.sum() < 2:
+        raise DesignError(f"only {int(others.sum())} other {cp.noun}(s) can serve as placebos (each needs complete data "
+                          f"and a comparison group of its own); the placebo test needs at least 2, so at least 3 "
+                          f"{cp.noun}s in all (many more for a useful p-value)", "treated")
+    sd = did_statistics(np.where(np.isfinite(g.gaps), g.gaps, 0.0), g.is_post)["sd"]
+    if (sd[others] > 0).sum() < 2:
+        raise DesignError(f"the other {cp.noun}s move in exact step with their comparison groups around their before "
+                          "and after means (no noise at all), so there is nothing to judge a difference against; real "
+                          "data always varies: check the data (made-up test data needs some noise)", "treated")
+
+
 def evaluate_design(panel: Panel | CorePanel, design: Design, *, statistic: str = "t",
                     language: str = "da") -> Evaluation:
     """Everything ``evaluate_panel`` computes, for a design already checked (one treated unit)."""
     cp = core_panel(panel)
     g = compute_gaps(cp, design)
     j = g.treated_index
+    _check_inference_is_possible(g, cp)
     did = fit_did(stacked_panel(g, cp.name(design.treated[0])), outcome="y", treated="treated", post="post",
                   unit="unit", time="time")
     return Evaluation(

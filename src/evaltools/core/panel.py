@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from evaltools.errors import InputError
@@ -90,6 +91,10 @@ class Panel:
         if aggregate is None:
             raise PanelError("say how a comparison group combines units: aggregate='sum' for counts "
                              "(persons, jobs) or aggregate='mean' for rates and per-capita values")
+        if not isinstance(df, pd.DataFrame):
+            raise PanelError(f"give a pandas DataFrame (one row per unit and period), not a {type(df).__name__}")
+        if df.empty:
+            raise PanelError("the frame has no rows")
         missing = [c for c in (unit, time, value) if c not in df.columns]
         if missing:
             raise PanelError(f"columns not in the frame: {', '.join(missing)} (it has {_shorten(df.columns, 10)})")
@@ -98,6 +103,8 @@ class Panel:
         bad = df[value][long["value"].isna() & df[value].notna()]
         if len(bad):
             raise PanelError(f"column '{value}' has values that are not numbers: {_shorten(pd.unique(bad))}")
+        if np.isinf(long["value"]).any():
+            raise PanelError(f"column '{value}' has infinite values; leave a missing value empty (NaN)")
         dup = long.duplicated(["unit", "time"], keep=False)
         if dup.any():
             first = long[dup].iloc[0]
