@@ -252,6 +252,7 @@ class Evaluation:
         return pd.DataFrame([row], columns=RESULT_COLUMNS)
 
     def summary(self) -> str:
+        """A plain-text summary for a console or a notebook, in English (the report is in its own language)."""
         pre, post = self.design.describe_windows("en")
         lo, hi = self.conf_int()
         return "\n".join(
@@ -259,10 +260,14 @@ class Evaluation:
                 f"{self.kommune} | {self.outcome.id if self.outcome is not None else self.panel.label} | "
                 f"start {format_period(self.design.start, 'en')}",
                 f"  pre {pre}, post {post}, comparison: {self.comparison_name('en')}, scale: {self.design.scale}",
-                f"  estimate {self.effect:.2f} {self.effect_unit}  95% placebo interval [{lo:.2f}, {hi:.2f}]",
+                f"  estimate {self.effect:.2f} {self.unit_in('en')}  95% placebo interval [{lo:.2f}, {hi:.2f}]",
                 f"  placebo p = {self.p_value:.3f} (rank {self.placebo.rank} of {self.placebo.n_placebos + 1})",
                 f"  pre-trend tests: joint p = {self.events.pretrend_p:.3f}, linear trend p = "
                 f"{self.linear_trend.p_value:.3f}" + ("  WARNING" if self.pretrend_warning else ""),
+                *([f"  WARNING: with a fake start in {format_period(e.fake_start, 'en')}, before the initiative, the "
+                   f"same calculation finds a clear difference ({self.on_reader_scale(e.estimate):.2f} "
+                   f"{self.unit_in('en')}, placebo p = {e.p_value:.3f}), as the report says"]
+                  if (e := self.early_divergence) is not None else []),
             ]
         )
 
