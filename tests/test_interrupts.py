@@ -165,7 +165,7 @@ def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
     assert {p.parent.name for p in folder.glob("*/*.pdf")} == finished
     assert not list(folder.rglob(".*.part")) and not (folder / ".evaltools-batch.lock").exists()
     for r in rows:
-        assert f"i {r['kommune']} Kommune" in PdfReader(r["pdf"]).pages[0].extract_text().replace("\n", " ")
+        assert f"i {r['kommune']} Kommune" in " ".join(PdfReader(r["pdf"]).pages[0].extract_text().split())
     return finished
 
 
@@ -214,7 +214,7 @@ def test_changed_data_rebuilds_and_same_named_files_give_two_reports(root, tmp_p
     assert {n: (r["kommune"], r["status"]) for n, r in rows.items()} == {"a-same": ("Lejre", "ok"),
                                                                         "b-same": ("Horsens", "ok")}
     for r in rows.values():
-        assert f"i {r['kommune']} Kommune" in PdfReader(r["pdf"]).pages[0].extract_text().replace("\n", " ")
+        assert f"i {r['kommune']} Kommune" in " ".join(PdfReader(r["pdf"]).pages[0].extract_text().split())
     overview = PdfReader(str(first.overview)).pages[0].extract_text()
     assert "Lejre" in overview and "Horsens" in overview
     assert rows["a-same"]["data_hash"] == old_hash
