@@ -30,6 +30,14 @@ WORDS = {
 
 def multiple_sentence(n_tested: int, n_goals: int, language: str = "da") -> str:
     """'Med 6 mål forventes omkring 0,3 at se tydelige ud alene ved tilfældighed' (+ what Holm does)."""
+    if n_tested == 1:  # nothing to adjust for: say so rather than explain Holm's method
+        if language == "da":
+            return ("Planen har ét mål, så der er ingen flere sammenligninger at justere for." if n_goals == 1 else
+                    f"Kun 1 af planens {n_goals} mål kunne beregnes, så der er ingen flere sammenligninger at justere "
+                    f"for; de {n_goals - 1} andre står i tabellen.")
+        return ("The plan has one goal, so there are no multiple comparisons to adjust for." if n_goals == 1 else
+                f"Only 1 of the plan's {n_goals} goals could be calculated, so there are no multiple comparisons to "
+                f"adjust for; the other {n_goals - 1} are listed in the table.")
     expected = fmt_number(0.05 * n_tested, 2 if (5 * n_tested) % 10 else 1, language)
     if language == "da":
         s = (f"Med {n_tested} mål forventes omkring {expected} at se tydelige ud alene ved tilfældighed "
@@ -161,10 +169,12 @@ class GoalsReport(ReportBase):
                 continue
             n_fig += 1
             v = verdict(ev, lang)
-            adj = (f"Justeret for {len(ge.tested)} mål (Holm) er p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}."
-                   if lang == "da" else
-                   f"Adjusted for {len(ge.tested)} goal{'s' if len(ge.tested) != 1 else ''} (Holm), "
-                   f"p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}.")
+            if len(ge.tested) == 1:  # one goal: its own p is the one that counts
+                adj = f"Vurdering: {W[g.assessment()]}." if lang == "da" else f"Assessment: {W[g.assessment()]}."
+            else:
+                adj = (f"Justeret for {len(ge.tested)} mål (Holm) er p = {fmt_p(g.p_adjusted, lang)}: "
+                       f"{W[g.assessment()]}." if lang == "da" else
+                       f"Adjusted for {len(ge.tested)} goals (Holm), p = {fmt_p(g.p_adjusted, lang)}: {W[g.assessment()]}.")
             paragraphs = [v["happened"], v["compared"], v["sure"] + " " + adj, mde_sentence(ev, lang)]
             if g.note:
                 paragraphs.append(g.note)
