@@ -257,7 +257,7 @@ def scaled_to_size(panel: Panel, design: Design) -> bool:
 
 
 def size_factors(Y: np.ndarray, C: np.ndarray, is_post: np.ndarray) -> np.ndarray:
-    """Per row: the unit's pre-period mean over its comparison group's.
+    """Per series (the last axis is time): the unit's pre-period mean over its comparison group's.
 
     On the level scale a count's comparison group is a total of many units (the rest of the
     country is ~97 kommuner): the unit's change in persons minus the group's would measure the
@@ -267,7 +267,7 @@ def size_factors(Y: np.ndarray, C: np.ndarray, is_post: np.ndarray) -> np.ndarra
     """
     pre = ~np.asarray(is_post)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return Y[:, pre].mean(axis=1) / C[:, pre].mean(axis=1)
+        return Y[..., pre].mean(axis=-1) / C[..., pre].mean(axis=-1)
 
 
 def compute_gaps(panel: Panel, design: Design) -> Gaps:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evaltools.core.design import Design, DesignError, scaled_to_size
+from evaltools.core.design import Design, DesignError, scaled_to_size, size_factors
 from evaltools.core.did import did_statistics
 from evaltools.core.panel import Panel
 from evaltools.core.power import Mde, critical_value, _smallest_shift, POWER, ALPHA
@@ -102,9 +102,7 @@ def _factors(Ys: np.ndarray, C: np.ndarray, panel: Panel, design: Design) -> np.
     """Each unit's comparison group scaled to its size on the level scale (see design.size_factors)."""
     if not scaled_to_size(panel, design):
         return 1.0
-    pre = ~np.asarray(design.is_post)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Ys[..., pre].mean(axis=-1, keepdims=True) / C[..., pre].mean(axis=-1, keepdims=True)
+    return size_factors(Ys, C, design.is_post)[..., None]
 
 
 def group_test(panel: Panel, design: Design, seed: int = SEED) -> GroupTest:
