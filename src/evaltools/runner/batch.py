@@ -22,7 +22,7 @@ from evaltools.runner.jobs import Job, plan_jobs
 from evaltools.runner.ledger import Ledger
 from evaltools.runner.parameterize import notebook_parameters
 from evaltools.runner.outputs import BACKENDS
-from evaltools.runner.run import find_notebook, output_paths
+from evaltools.runner.run import find_notebook, other_outputs, output_paths
 
 RESULT_KEYS = [*[c for c in RESULT_COLUMNS if c not in ("kommune", "kode")], *CLAIM_COLUMNS]
 
@@ -187,8 +187,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
         # current only if every requested file was built with these hashes and still holds what was
         # written: a PDF left from before a params change (the last build made only HTML) exists but
         # is not current, and a truncated or edited one is not what the ledger describes
-        every = output_paths(job.name, folder, BACKENDS)
-        built_now = _intact_outputs(done, every) if unchanged else set()
+        built_now = _intact_outputs(done, output_paths(job.name, folder, BACKENDS)) if unchanged else set()
         if unchanged and not force and all(fmt in built_now for fmt in targets_):
             rows[job.name] = {**_finished_row(row, done), "run": "reused"}
             continue
@@ -197,7 +196,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(),
                               "error": f"{existing[0]} already exists and was not made by this batch; use --force"}
             continue
-        others = {fmt: p for fmt, p in every.items() if fmt not in targets_ and p.exists()}
+        others = other_outputs(job.name, folder, formats)
         kept = {fmt: str(p) for fmt, p in others.items() if fmt in built_now}
         result.stale += [p for fmt, p in others.items() if fmt not in kept]
         rows[job.name] = row

@@ -69,6 +69,11 @@ def output_paths(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, 
     return {fmt: out_dir / stem / f"{stem}{get_backend(fmt)[0]}" for fmt in formats}
 
 
+def other_outputs(stem: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """The report's files on disk of the formats not in ``formats`` (left from an earlier build)."""
+    return {fmt: p for fmt, p in output_paths(stem, out_dir, BACKENDS).items() if fmt not in formats and p.exists()}
+
+
 def _failure(nb_path: Path, exc: Exception) -> NotebookFailedError:
     """papermill's and our warm engine's errors carry the failing cell; say it in one line."""
     ename = getattr(exc, "ename", None) or type(exc).__name__
@@ -167,7 +172,5 @@ def run_report(
         processes.kill(processes.children() - before)  # the kernel this run started, however far it got
         raise
     eng.close()
-    others = [p for fmt, p in output_paths(params_file.stem, out_dir, BACKENDS).items()
-              if fmt not in targets and p.exists()]
     return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata,
-                     not_rebuilt=others)
+                     not_rebuilt=list(other_outputs(params_file.stem, out_dir, formats).values()))
