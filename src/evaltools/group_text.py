@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from evaltools.core.design import scaled_to_size
 from evaltools.design import core_panel
 from evaltools.formatting import fmt_int, fmt_interval, fmt_number, fmt_p
-from evaltools.text import SURE, WEAK, _genitive, _join, comparison_name, short_post_sentence
+from evaltools.text import SURE, WEAK, _genitive, _join, comparison_name, scaled_comparison_sentence, short_post_sentence
 
 if TYPE_CHECKING:
     from evaltools.group_evaluation import GroupEvaluation
@@ -132,15 +132,11 @@ def group_method(g: GroupEvaluation, language: str = "da") -> list[str]:
         (f"Hver af de {n} kommuner sammenlignes med {comp}, så ingen af dem indgår i en andens "
          "sammenligningsgruppe. Den samlede forskel er gennemsnittet af kommunernes egne forskel-i-forskelle"
          + (" på logaritmisk skala (et gennemsnit af procentvise forskelle)." if log else ".")
-         + (" Sammenligningsgruppens antal er skaleret til hver kommunes eget niveau før start "
-            "(gennemsnittet før start), så forskellen er målt mod en udvikling i samme takt (procentvis) som "
-            "sammenligningsgruppens." if scaled else "") if da else
+         + (" " + scaled_comparison_sentence("da", each=True) if scaled else "") if da else
          f"Each of the {n} kommuner is compared with {comp}, so none of them is in another's comparison group. "
          "The pooled difference is the mean of the kommuner's own difference-in-differences"
          + (" on the log scale (an average of relative differences)." if log else ".")
-         + (" The comparison group's count is scaled to each kommune's own level before the start "
-            "(the pre-period mean), so the difference is measured against a development at the same pace (in "
-            "per cent) as the comparison group's." if scaled else "")),
+         + (" " + scaled_comparison_sentence("en", each=True) if scaled else "")),
         permutation_sentence(g, language) + (
             " For hvert sæt sammenlignes med de øvrige kommuner uden sættet, og sættene rangeres efter forskellen "
             "i forhold til deres normale udsving (t-værdien), ligesom i placebo-testen for én kommune. "

@@ -240,6 +240,17 @@ def scaled_comparison_label(ev: Evaluation, language: str = "da") -> str:
             f"{name}, scaled to {ev.kommune.name}'s size")
 
 
+def scaled_comparison_sentence(language: str = "da", each: bool = False) -> str:
+    """The method's sentence on a count's comparison group scaled to the kommune (``each``: several kommuner)."""
+    if language == "da":
+        whose = "hver kommunes" if each else "kommunens"
+        return (f"Sammenligningsgruppens antal er skaleret til {whose} eget niveau før start (gennemsnittet før "
+                "start), så forskellen er målt mod en udvikling i samme takt (procentvis) som sammenligningsgruppens.")
+    whose = "each kommune's" if each else "the kommune's"
+    return (f"The comparison group's count is scaled to {whose} own level before the start (the pre-period mean), so "
+            "the difference is measured against a development at the same pace (in per cent) as the comparison group's.")
+
+
 def short_post_sentence(design, freq: str, language: str = "da") -> str:
     """'' unless the data ended before the default post-period did: then how short it is, and why."""
     if not design.post_cut_short:
@@ -412,12 +423,7 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
              "geometric means." if ev.design.scale == "log" else
              f"The calculation is on levels, so the result is in {ev.unit_in(language)}.")
     if scaled_comparison(ev):
-        scale += (" Sammenligningsgruppens antal er skaleret til kommunens eget niveau før start "
-                  "(gennemsnittet før start), så forskellen er målt mod en udvikling i samme takt (procentvis) som "
-                  "sammenligningsgruppens." if da else
-                  " The comparison group's count is scaled to the kommune's own level before the start "
-                  "(the pre-period mean), so the difference is measured against a development at the same pace (in "
-                  "per cent) as the comparison group's.")
+        scale += " " + scaled_comparison_sentence(language)
     stat = ("t-værdien (forskellen delt med kommunens eget normale udsving)" if ev.placebo.statistic == "t"
             else "forholdet mellem afvigelsen efter og før starten (RMSPE)") if da else (
             "the t-statistic (the difference divided by the kommune's own normal fluctuation)"
