@@ -1,5 +1,7 @@
 import textwrap
 
+import yaml
+
 import pytest
 
 from evaltools.params import ParamsError, load_params
@@ -74,8 +76,8 @@ def test_start_outside_data(tmp_path):
 
 
 def test_missing_key_and_malformed_yaml(tmp_path):
-    with pytest.raises(ParamsError, match="initiative: is required"):
-        load_params(write(tmp_path, GOOD.replace("initiative: Test\n", "")))
+    with pytest.raises(ParamsError, match="start: is required"):
+        load_params(write(tmp_path, GOOD.replace("start: 2012K3\n", "")))
     with pytest.raises(ParamsError, match="not valid YAML at line 2"):
         load_params(write(tmp_path, "kommune: Lejre\noutcome: [a\n"))
     with pytest.raises(ParamsError, match="must be a mapping"):
@@ -187,3 +189,19 @@ def test_duplicates_in_a_comparison_list_are_removed():
                   comparison=["Roskilde", "roskilde", 265, "Roskilde Kommune", "Køge"])
     assert ev.design.comparison == ("265", "259")  # unit ids in the core: Roskilde, Køge
     assert ev.comparison_name() == "Roskilde og Køge"
+
+
+def test_initiative_may_be_left_out_and_the_title_then_says_the_default(tmp_path, root):
+    """The notebook's parameters cell says initiative defaults to "Beskæftigelsesindsatsen"; a
+    params file may leave it out too, and a plan or a group built without one (as a --kommuner
+    batch builds the other kommuner's reports) is not titled "None"."""
+    from evaltools.report.sections import Report
+
+    params = load_params(write(tmp_path, "kommune: Lejre\noutcome: kontanthjaelp_nettoledige\nstart: 2012K3\n"))
+    assert params.initiative is None
+    plan = yaml.safe_load((root / "params" / "lyngby-taarbaek-plan-2016.yaml").read_text(encoding="utf-8"))
+    plan.update(kommune="Gentofte", initiative=None, claim=None, outcome=None)
+    assert Report.build(**plan).title == "Evaluering: Beskæftigelsesindsatsen i Gentofte Kommune"
+    group = yaml.safe_load((root / "params" / "egedal-route25.yaml").read_text(encoding="utf-8"))
+    group.update(initiative=None, language="en")
+    assert Report.build(**group).title == "Evaluation: The employment initiative in Egedal, Ikast-Brande and Odder"

@@ -61,7 +61,7 @@ class ReportParams(BaseModel):
     kommune: Union[str, int, list[Union[str, int]]]  # a list: several kommuner, one start
     outcome: Union[str, None] = None  # required unless goals are given
     start: Union[str, int]
-    initiative: str
+    initiative: Union[str, None] = None  # the title's name for it; none: "Beskæftigelsesindsatsen"
     pre_start: Union[str, int, None] = None
     post_end: Union[str, int, None] = None
     comparison: Union[Literal["rest", "national"], list[Union[str, int]]] = "rest"

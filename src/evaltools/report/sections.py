@@ -129,7 +129,9 @@ class ReportBase:
 
     @classmethod
     def _wrap(cls, evaluation, *, initiative, committee="", report_date=None, author="", params=None, claim=None):
-        """The committee context around an evaluation, read the same way by every kind of report."""
+        """The committee context around an evaluation, read the same way by every kind of report.
+        No initiative named: the language's default title, never one kommune's own text."""
+        initiative = initiative or LABELS[evaluation.language]["default_initiative"]
         return cls(evaluation, initiative, committee, parse_report_date(report_date), author or "evaltools",
                    params or {}, dict(claim) if claim else None)
 
@@ -191,7 +193,6 @@ class Report(ReportBase):
                                      language=language, claim=claim, params=params)
         ev = evaluate(kommune, outcome, start, pre_start=pre_start, post_end=post_end,
                       comparison=comparison, scale=scale, language=language)
-        initiative = initiative or LABELS[language]["default_initiative"]  # not one kommune's own text
         return cls._wrap(ev, initiative=initiative, committee=committee, report_date=report_date, author=author,
                          params=params, claim=claim)
 
