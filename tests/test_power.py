@@ -105,3 +105,20 @@ def test_page_one_states_the_mde_in_both_languages():
         r = Report.build(kommune="Lejre", outcome="kontanthjaelp_nettoledige", start="2012K3", initiative="X",
                          pre_start="2010K3", post_end="2013K2", language=lang)
         assert words in html.unescape(r.front_page().html)
+
+
+def test_level_scale_mde_gives_each_direction_its_own_size():
+    """The placebo kommuner's t's are not symmetric, so a fall and a rise need different sizes to be
+    detected (the simulation above checks each one's 80 %). Horsens' unemployment rate: 1.86 and
+    1.61 procentpoint; the page once said "±1,9" for both, overstating the rise's."""
+    from evaltools.evaluation import evaluate
+    from evaltools.text import mde_sentence
+
+    ev = evaluate("Horsens", "ledighedsprocent", "2013")
+    assert ev.design.scale == "level"
+    assert ev.mde_reader == (ev.mde.down, ev.mde.up)
+    assert f"{ev.mde.down:.1f}" != f"{ev.mde.up:.1f}"
+    down, up = (f"{x:.1f}".replace(".", ",") for x in ev.mde_reader)
+    assert mde_sentence(ev) == (f"En effekt mindre end et fald på {down} procentpoint eller en stigning på {up} "
+                                "procentpoint kan ikke skelnes fra tilfældige udsving for en kommune af Horsens' størrelse.")
+    assert "a fall of " in mde_sentence(ev, "en") and "±" not in mde_sentence(ev, "en")

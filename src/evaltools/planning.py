@@ -37,10 +37,11 @@ class Plan:
 
 def reader_mde(mde: Mde, scale: str) -> tuple[float, float]:
     """(smallest detectable decrease, increase), both positive: on the log scale in per cent,
-    100 (1 - e^-down) and 100 (e^up - 1); on the level scale both are the larger MDE (plus or minus)."""
+    100 (1 - e^-down) and 100 (e^up - 1); on the level scale as they are. The placebo t's are not
+    symmetric, so the two directions differ on either scale."""
     if scale == "log":
         return float(100 * (1 - np.exp(-mde.down))), float(100 * (np.exp(mde.up) - 1))
-    return float(mde.effect), float(mde.effect)
+    return float(mde.down), float(mde.up)
 
 
 def _shifted_windows(panel, start: str, pre_start, post_end) -> tuple[str, str, str]:

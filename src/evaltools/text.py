@@ -193,7 +193,8 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
 def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | list[str], language: str = "da") -> str:
     """'En effekt mindre end ±X procentpoint kan ikke skelnes fra tilfældige udsving for en kommune af
     Lejres størrelse' (the minimum detectable effect, ``evaltools.core.power``). On the log scale a
-    decrease and an increase of the same log size are different percentages, so both are given.
+    decrease and an increase of the same log size are different percentages, and on either scale the
+    placebo kommuner's t's need not be symmetric, so both directions are given unless they print alike.
     Several ``names``: 'for tre kommuner af Egedals, Ikast-Brandes og Odders størrelse'."""
     from evaltools.group_text import count_word
 
@@ -208,8 +209,11 @@ def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | lis
         d, u = fmt_number(down, 0, language), fmt_number(up, 0, language)
         amount = (f"et fald på {d} procent eller en stigning på {u} procent" if da
                   else f"a fall of {d} per cent or a rise of {u} per cent")
+    elif (d := fmt_number(down, 1, language)) == (u := fmt_number(up, 1, language)):
+        amount = f"±{u} {unit}"
     else:
-        amount = f"±{fmt_number(up, 1, language)} {unit}"
+        amount = (f"et fald på {d} {unit} eller en stigning på {u} {unit}" if da
+                  else f"a fall of {d} {unit} or a rise of {u} {unit}")
     if len(names) == 1:
         whose = (f"en kommune af {_genitive(names[0])} størrelse" if da else f"a kommune of {names[0]}'s size")
     else:
