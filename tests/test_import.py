@@ -163,3 +163,27 @@ def test_excel_with_title_rows_and_a_file_without_a_header(tmp_path, cache):
     bad.write_text("Lejre;2014K1;120\nLejre;2014K2;130\n", encoding="utf-8")
     with pytest.raises(ImportValidationError, match="row 1: no header row with an area, a period and a value column"):
         import_table(bad, name="bad", label="x", unit="personer")
+
+
+def test_a_reimport_by_another_process_is_seen_by_a_process_that_read_the_table_before(tmp_path, cache):
+    """A Dask worker's kernel (or a notebook's) lives on after a batch; a re-import in the terminal
+    must reach it. It used to keep the old table and report it, with the old data hash, as fresh."""
+    import subprocess
+    import sys
+
+    from evaltools.hashing import panel_hash
+
+    frame = _good()
+    path = tmp_path / "unge.csv"
+    frame.to_csv(path, sep=";", index=False)
+    import_table(path, name="unge", label="Unge", unit="personer")
+    before = load_panel("import:unge")
+    lejre_q1 = before.values.loc["350", pd.Period("2013Q1")]
+    frame.loc[(frame["Kommune"] == "Lejre") & (frame["Kvartal"] == "2013K1"), "Antal"] = 500
+    frame.to_csv(path, sep=";", index=False)
+    subprocess.run([sys.executable, "-m", "evaltools.cli", "data", "import", str(path), "--name", "unge",
+                    "--label", "Unge", "--unit", "personer"], check=True, capture_output=True)
+    after = load_panel("import:unge")  # no cache_clear here: this process did not import
+    assert (lejre_q1, after.values.loc["350", pd.Period("2013Q1")]) == (lejre_q1, 500)
+    assert lejre_q1 != 500 and panel_hash(after) != panel_hash(before)
+    assert load_panel("import:unge") is after  # read once while it stays the same

@@ -48,9 +48,16 @@ def entries() -> list[dict]:
     return sorted(metas, key=lambda m: m.get("fetched_at", ""), reverse=True)
 
 
+def find_outcome_meta(outcome_id: str) -> dict | None:
+    """The metadata of the newest cached table made for ``outcome_id`` (its table not read)."""
+    return next((meta for meta in entries() if meta.get("outcome") == outcome_id), None)
+
+
+def table_path(meta: dict) -> Path:
+    return cache_dir() / f"{meta['key']}.parquet"
+
+
 def find_outcome(outcome_id: str) -> tuple[pd.DataFrame, dict] | None:
     """The newest cached table made for ``outcome_id``."""
-    for meta in entries():
-        if meta.get("outcome") == outcome_id:
-            return pd.read_parquet(cache_dir() / f"{meta['key']}.parquet"), meta
-    return None
+    meta = find_outcome_meta(outcome_id)
+    return None if meta is None else (pd.read_parquet(table_path(meta)), meta)

@@ -124,10 +124,10 @@ def build_panel(outcome: Outcome, long: pd.DataFrame, source: dict) -> Panel:
 
 
 def _cached_panel(outcome: Outcome) -> Panel:
-    from evaltools.data.cache import find_outcome
+    from evaltools.data.cache import find_outcome_meta, table_path
 
-    found = find_outcome(outcome.id)
-    if found is None:
+    meta = find_outcome_meta(outcome.id)
+    if meta is None:
         from evaltools.jupyter import hint
 
         command = hint(f"evaltools data fetch --outcome {outcome.id}",
@@ -136,7 +136,26 @@ def _cached_panel(outcome: Outcome) -> Panel:
             f"{outcome.id} ({outcome.table}) is not embedded and has not been fetched: run "
             f"`{command}` once (needs the network), then build the report"
         )
-    frame, meta = found
+    path = table_path(meta)
+    try:
+        st = path.stat()
+    except OSError:
+        raise DataError(f"{outcome.id}: the cached table {path} is missing; fetch or import it again") from None
+    # a long-lived process (a Dask worker's kernel, a notebook's kernel) must see a re-import or a
+    # new fetch: the memo is keyed by the cache entry and its file, not by the outcome's name
+    stamp = (outcome.id, meta["key"], str(meta.get("fetched_at")), st.st_mtime_ns, st.st_size)
+    if stamp not in _CACHED:
+        if len(_CACHED) >= 8:
+            _CACHED.pop(next(iter(_CACHED)))
+        _CACHED[stamp] = _read_cached_panel(outcome, meta, path)
+    return _CACHED[stamp]
+
+
+_CACHED: dict[tuple, Panel] = {}
+
+
+def _read_cached_panel(outcome: Outcome, meta: dict, path) -> Panel:
+    frame = pd.read_parquet(path)
     long = frame if outcome.origin == "import" else to_long(frame, meta["area"], meta["time"], outcome.kind)
     # facts only: evaltools.report.source says them in the report's language
     if outcome.origin == "import":
@@ -152,13 +171,26 @@ def _cached_panel(outcome: Outcome) -> Panel:
     return build_panel(outcome, long, src)
 
 
-@lru_cache(maxsize=8)
 def load_panel(outcome_id: str) -> Panel:
     """The outcome as a Panel: embedded data, or a table fetched/imported into the cache (read once
-    per process). Never touches the network."""
+    per process, and again when the cache's table changes). Never touches the network."""
     outcome = get_outcome(outcome_id)
     if outcome.origin != "embedded":
         return _cached_panel(outcome)
+    return _embedded_panel(outcome.id)
+
+
+def _clear() -> None:
+    _embedded_panel.cache_clear()
+    _CACHED.clear()
+
+
+load_panel.cache_clear = _clear  # tests and the importer start from a clean slate
+
+
+@lru_cache(maxsize=8)
+def _embedded_panel(outcome_id: str) -> Panel:
+    outcome = get_outcome(outcome_id)
     df = load_snapshot()
     src = dict(provenance()["measures"][outcome.id])
     src.update({k: provenance()[k] for k in ("publisher", "licence", "credit", "snapshot_date")})
