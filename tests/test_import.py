@@ -86,7 +86,9 @@ def test_missing_kommune_leaves_rest_intact_but_a_named_comparison_fails(tmp_pat
     path = tmp_path / "uden_laesoe.csv"
     df = _good()
     df[df["Kommune"] != "Læsø"].to_csv(path, sep=";", index=False)
-    outcome = import_table(path, name="u", label="Uden Læsø", unit="personer").outcome
+    imported = import_table(path, name="u", label="Uden Læsø", unit="personer")
+    assert imported.notes == ["1 kommune(r) not in the file: Læsø; reports leave them out of every comparison"]
+    outcome = imported.outcome
     ev = evaluate("Lejre", outcome, "2013K1")
     assert ev.gaps.missing == ["825"] and ev.gaps.n_comparison == 96
     assert ev.placebo.n_placebos == 96
@@ -134,7 +136,7 @@ def test_jobindsats_export_is_read_as_it_comes(tmp_path, cache, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "note: read as Windows-1252" in out
-    assert "note: 12 region row(s) left out" in out
+    assert "note: 12 row(s) for regions, provinces and other areas that are not kommuner left out" in out
     assert f"note: 1 hidden/missing value(s) kept as missing (row {hidden_row}: Læsø)" in out
     assert "imported 1188 rows as outcome 'import:job'" in out  # (98 kommuner + Hele landet) x 12 quarters
     panel = load_panel("import:job")
@@ -187,3 +189,104 @@ def test_a_reimport_by_another_process_is_seen_by_a_process_that_read_the_table_
     assert (lejre_q1, after.values.loc["350", pd.Period("2013Q1")]) == (lejre_q1, 500)
     assert lejre_q1 != 500 and panel_hash(after) != panel_hash(before)
     assert load_panel("import:unge") is after  # read once while it stays the same
+
+
+def _rates(fmt, tweak=None):
+    """A rate table for every kommune, 8 quarters, values written with ``fmt`` (e.g. '{:.1f}')."""
+    frame = _good(n_quarters=8)
+    frame["Antal"] = [fmt.format(1 + v / 50) for v in frame["Antal"]]  # 1.4 to 9.8: per cent
+    if tweak:
+        frame.loc[0, "Antal"] = tweak
+    return frame.rename(columns={"Antal": "Værdi"})
+
+
+def test_a_point_with_three_digits_is_a_decimal_point_in_a_file_that_writes_decimals_with_points(tmp_path, cache):
+    """'2.125' next to '3.8' is two and an eighth, not 2125 (which page 1 once printed as
+    '+1.060,8 procentpoint'); next to '954' and '19.206' it stays 2125."""
+    path = tmp_path / "rate.csv"
+    _rates("{:.1f}", tweak="2.125").to_csv(path, sep=";", index=False)
+    import_table(path, name="r", label="r", unit="procent", kind="rate")
+    assert load_panel("import:r").values.loc["101", pd.Period("2010Q1")] == 2.125  # row 2 is København's
+    counts = tmp_path / "counts.csv"
+    frame = _good(n_quarters=8)
+    frame["Antal"] = frame["Antal"].astype(str)
+    frame.loc[0, "Antal"], frame.loc[1, "Antal"] = "19.206", "954"
+    frame.to_csv(counts, sep=";", index=False)
+    import_table(counts, name="c", label="c", unit="personer")
+    assert load_panel("import:c").values.loc["101", [pd.Period("2010Q1"), pd.Period("2010Q2")]].tolist() == [19206, 954]
+
+
+@pytest.mark.parametrize("fmt, tweak, row, says", [
+    ("{:.3f}", None, 2, "every value is written like '"),  # 3.840: a decimal point or thousands? refused
+    ("{:.1f}", "3,8", 3, "the file writes decimals both with a point (row 3: "),
+    ("{:.1f}", "240", 2, "value 240 is above 100, but the unit is procent"),
+    ("{:.1f}", "-1.5", 2, "value -1.5 is negative; a rate cannot be"),
+])
+def test_values_that_cannot_be_what_the_file_says_are_refused_naming_the_row(tmp_path, cache, fmt, tweak, row, says):
+    path = tmp_path / "rate.csv"
+    _rates(fmt, tweak).to_csv(path, sep=";", index=False)
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="r", label="r", unit="procent", kind="rate")
+    first = info.value.errors[0]
+    assert (first.row, says in first.message) == (row, True), str(first)
+    assert not cache.exists() or not list(cache.glob("*.parquet"))  # nothing written
+
+
+def test_a_negative_count_is_refused(tmp_path, cache):
+    path = tmp_path / "neg.csv"
+    frame = _good(n_quarters=8)
+    frame.loc[5, "Antal"] = -61
+    frame.to_csv(path, sep=";", index=False)
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="n", label="n", unit="personer")
+    assert [str(e) for e in info.value.errors] == ["row 7: value -61 is negative; a count cannot be"]
+
+
+def test_the_real_dst_export_imports_as_it_comes_and_equals_the_embedded_snapshot(root, cache, capsys):
+    """DST's own AUK01 export (data/dst, as downloaded) has province rows ("Province Byen København"),
+    "Not stated municipality" and "Abroad" besides kommuner and regions; they used to stop the import
+    with 988 errors."""
+    path = root / "data" / "dst" / "dst_auk01_net_unemployed_social_assistance_kommune_quarterly_2007Q1_2025Q4.csv"
+    areas = [line.split(";")[0] for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    others = [a for a in areas if a.startswith(("Province ", "Region ")) or a in ("Not stated municipality", "Abroad")]
+    assert len(others) == 18 * 76  # 11 provinces, 5 regions, not stated, abroad; 76 quarters
+    assert main(["data", "import", str(path), "--name", "auk", "--label", "Nettoledige"]) == 0
+    assert f"note: {len(others)} row(s) for regions, provinces and other areas that are not kommuner left out" \
+        in capsys.readouterr().out
+    imported, embedded = load_panel("import:auk"), load_panel("kontanthjaelp_nettoledige")
+    pd.testing.assert_frame_equal(imported.values, embedded.values, check_names=False)
+
+
+@pytest.mark.parametrize("sep", [";", ","])
+def test_value_column_names_a_column_the_importer_does_not_know(tmp_path, cache, capsys, sep):
+    path = tmp_path / "ledighed.csv"
+    frame = _rates("{:.1f}").rename(columns={"Værdi": "Ledighed", "Kvartal": "År"})
+    frame["År"] = 2010 + frame.groupby("Kommune").cumcount()  # 8 years per kommune
+    if sep == ";":  # Danish Excel: decimal commas
+        frame["Ledighed"] = frame["Ledighed"].str.replace(".", ",")
+    frame.to_csv(path, sep=sep, index=False)
+    assert main(["data", "import", str(path), "--name", "l", "--label", "l", "--kind", "rate", "--unit", "procent"]) == 2
+    assert "name another value column with --value-column" in capsys.readouterr().err
+    assert main(["data", "import", str(path), "--name", "l", "--label", "l", "--kind", "rate", "--unit", "procent",
+                 "--value-column", "Ledighed"]) == 0
+    assert load_panel("import:l").values.loc["101"].tolist() == pytest.approx(
+        [float(str(v).replace(",", ".")) for v in frame.loc[frame["Kommune"] == "København", "Ledighed"]])
+
+
+def test_a_quarter_added_for_one_kommune_or_missing_at_one_kommunes_end_is_refused(tmp_path, cache):
+    """It passed the import and `check`, then failed the run: 'only 0 other kommune(s) can serve as placebos'."""
+    frame = _good(n_quarters=8)
+    extra = pd.DataFrame([("Lejre", "2012K1", 61)], columns=frame.columns)
+    path = tmp_path / "added.csv"
+    pd.concat([frame, extra]).to_csv(path, sep=";", index=False)
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="a", label="a", unit="personer")
+    assert [str(e) for e in info.value.errors] == [
+        f"row {len(frame) + 2}: 2012Q1 is given only for Lejre (1 of 98 areas); give it for every kommune, or leave it out"]
+    short = frame.drop(frame.index[(frame["Kommune"] == "Horsens") & (frame["Kvartal"] == "2011K4")])
+    short.to_csv(path, sep=";", index=False)
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="a", label="a", unit="personer")
+    row = 2 + short.index.get_loc(short.index[(short["Kommune"] == "Horsens") & (short["Kvartal"] == "2011K3")][0])
+    assert [str(e) for e in info.value.errors] == [
+        f"row {row}: Horsens (615) has no value for 2011Q4, which the other areas have"]

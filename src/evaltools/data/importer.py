@@ -23,14 +23,17 @@ import pandas as pd
 
 from evaltools.errors import InputError
 from evaltools.data import cache
-from evaltools.kommuner import UnknownKommuneError, get_kommune
+from evaltools.kommuner import UnknownKommuneError, all_kommuner, get_kommune
 from evaltools.periods import PeriodError, parse_period
 
 AREA = ("område", "omraade", "omrade", "kommune", "area", "municipality")
 PERIOD = ("periode", "period", "tid", "time", "kvartal", "quarter", "år", "aar", "year", "måned", "maaned", "month")
 VALUE = ("værdi", "vaerdi", "value", "antal", "indhold", "fuldtidspersoner", "personer")
 NATIONAL = ("hele landet", "landet", "all denmark", "i alt", "000")
-REGION = re.compile(r"^\s*(region\s+\w+|regionh|regionsj|regionsyd|regionmidt|regionnord|08[1-5])\s*$", re.IGNORECASE)
+# areas a DST export carries besides kommuner: regions, provinces (landsdele), "not stated", "abroad"
+REGION = re.compile(r"^\s*(region\s+\w+|regionh|regionsj|regionsyd|regionmidt|regionnord|08[1-5]|"
+                    r"landsdel\s+.+|province\s+.+|uoplyst.*|not stated.*|unknown municipality|udlandet|abroad)\s*$",
+                    re.IGNORECASE)
 HIDDEN = ("..", "*", "-", "", "x", ":")  # how exports mark suppressed or missing values
 MONTH = re.compile(r"^\s*(\d{4})\s*M\s*(\d{1,2})\s*$", re.IGNORECASE)
 
@@ -80,7 +83,7 @@ def _value_columns(header: list[str]) -> list[int]:
     return [i for i, col in enumerate(header) if any(w in str(col).lower() for w in VALUE)]
 
 
-def _lines(path: Path) -> tuple[list[list[str]], str | None]:
+def _lines(path: Path, value_column: str | None = None) -> tuple[list[list[str]], str | None]:
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             raw = pd.read_excel(path, dtype=str, header=None).fillna("")
@@ -91,32 +94,75 @@ def _lines(path: Path) -> tuple[list[list[str]], str | None]:
     except (ValueError, zipfile.BadZipFile) as exc:  # not really an Excel file
         raise InputError(f"{path}: cannot be read as an Excel file ({exc}); save it as .xlsx or CSV") from None
     try:
-        return _split(data.decode("utf-8-sig")), None
+        return _split(data.decode("utf-8-sig"), value_column), None
     except UnicodeDecodeError:
         # Excel on Windows saves CSV as Windows-1252
-        return _split(data.decode("cp1252")), "read as Windows-1252 (the file is not UTF-8)"
+        return _split(data.decode("cp1252"), value_column), "read as Windows-1252 (the file is not UTF-8)"
 
 
-def _split(text: str) -> list[list[str]]:
+def _split(text: str, value_column: str | None = None) -> list[list[str]]:
     """Rows of cells, with the separator that makes a header row appear (';' first, as DST and Danish Excel)."""
     best: list[list[str]] = []
     for sep in (";", ",", "\t"):
         rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-        if any(_is_header(r) for r in rows[:30]):
+        if any(_is_header(r, value_column) for r in rows[:30]):
             return rows
         best = best or rows
     return best
 
 
-def _is_header(cells: list[str]) -> bool:
-    return _column(cells, AREA) is not None and _column(cells, PERIOD) is not None and bool(_value_columns(cells))
+def _is_header(cells: list[str], value_column: str | None = None) -> bool:
+    """A row naming an area, a period and a value column (``value_column`` when the user named one)."""
+    if _column(cells, AREA) is None or _column(cells, PERIOD) is None:
+        return False
+    return value_column.strip() in [str(c).strip() for c in cells] if value_column else bool(_value_columns(cells))
 
 
-def _number(text: str) -> float:
-    t = str(text).strip().replace(" ", "").replace("\u00a0", "")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", t) or ("," in t and "." not in t):
+THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")  # 1.234 or 12.345.678: Danish thousands, or a decimal point
+DOT_DECIMAL = re.compile(r"-?(\d+\.(\d{1,2}|\d{4,})|0\.\d+)")  # 3.8, 3.08, 0.125: a decimal point only
+COMMA_DECIMAL = re.compile(r"-?[\d.]*\d,\d+")  # 3,8 or 1.234,5: a decimal comma
+
+
+def _clean(text: str) -> str:
+    return str(text).strip().replace(" ", "").replace("\u00a0", "")
+
+
+def _number(text: str, decimal_point: bool = False) -> float:
+    """A value as written; ``decimal_point``: the file writes decimals as 3.8, so 2.125 is 2.125."""
+    t = _clean(text)
+    if not decimal_point and (THOUSANDS.fullmatch(t) or re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", t)
+                              or ("," in t and "." not in t)):
         t = t.replace(".", "").replace(",", ".")  # Danish: 1.234,5
     return float(t)
+
+
+def _decimal_point(values: list[tuple[int, str]]) -> tuple[bool, RowError | None]:
+    """Whether the file's dot is a decimal point, decided from all its values (not one at a time:
+    '2.125' next to '3.8' is two and an eighth, next to '954' and '19.206' it is 2125)."""
+    dot = next(((n, v) for n, v in values if DOT_DECIMAL.fullmatch(_clean(v))), None)
+    comma = next(((n, v) for n, v in values if COMMA_DECIMAL.fullmatch(_clean(v))), None)
+    if dot and comma:
+        row = max(dot[0], comma[0])
+        return False, RowError(row, f"the file writes decimals both with a point (row {dot[0]}: '{dot[1]}') and with a "
+                                    f"comma (row {comma[0]}: '{comma[1]}'); use one of them throughout")
+    if dot:
+        return True, None
+    numbers = [(n, _clean(v)) for n, v in values if _clean(v)]
+    if not comma and numbers and all(THOUSANDS.fullmatch(v) for _, v in numbers):
+        n, v = numbers[0]
+        return False, RowError(n, f"every value is written like '{v}', so the point may be a decimal point or a "
+                                  "thousands separator; write decimals with a comma (3,840) or numbers without "
+                                  "thousands separators (3840)")
+    return False, None
+
+
+def _out_of_range(value: float, kind: str, unit: str) -> str | None:
+    """Why a value cannot be what the import says it is (a negative count, a per cent above 100)."""
+    if value < 0:
+        return f"value {value:g} is negative; a {'rate' if kind == 'rate' else 'count'} cannot be"
+    if kind == "rate" and unit.strip().lower() in ("procent", "pct", "pct.", "%", "per cent", "percent") and value > 100:
+        return f"value {value:g} is above 100, but the unit is {unit}; check the decimal separator"
+    return None
 
 
 def _as_period(p: str) -> pd.Period:
@@ -140,7 +186,7 @@ def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -
     a period and a value column. Several value columns need ``value_column`` to pick one.
     """
     for h, cells in enumerate(lines[:30]):
-        if _is_header(cells):
+        if _is_header(cells, value_column):
             a, p = _column(cells, AREA), _column(cells, PERIOD)
             names = [str(c).strip() for c in cells]
             if value_column is not None:
@@ -164,7 +210,8 @@ def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -
     first = ", ".join(lines[0]) if lines else "(empty file)"
     raise ImportValidationError(path, [RowError(1, f"no header row with an area, a period and a value column; "
                                                    f"expected one of each of: {', '.join(AREA)} / {', '.join(PERIOD)} / "
-                                                   f"{', '.join(VALUE)} (first row: {first})")])
+                                                   f"{', '.join(VALUE)} (first row: {first}); name another value "
+                                                   "column with --value-column")])
 
 
 def _span(rows: list[int]) -> str:
@@ -172,16 +219,53 @@ def _span(rows: list[int]) -> str:
         else "rows " + ", ".join(map(str, rows[:8])) + (" ..." if len(rows) > 8 else "")
 
 
-def validate(path: str | Path, *, allow_missing: bool = False, value_column: str | None = None) -> Validated:
+def _ragged_ends(ok: pd.DataFrame) -> list[RowError]:
+    """Periods before some kommuner's first or after their last: a quarter given for Lejre alone
+    (an added row) leaves 97 kommuner without it, and a report starting there has nothing to compare."""
+    name = lambda kode: "Hele landet" if kode == "000" else get_kommune(kode).name  # noqa: E731
+    rows = {(k, _as_period(p)): int(r) for k, p, r in zip(ok["kode"], ok["period"], ok["row"])}
+    held: dict[pd.Period, list[str]] = {}
+    for kode, per in rows:
+        held.setdefault(per, []).append(kode)
+    kodes = sorted(set(ok["kode"]))
+    span = {k: (min(p for kk, p in rows if kk == k), max(p for kk, p in rows if kk == k)) for k in kodes}
+    errors = []
+    for per in sorted(held):
+        holders = sorted(held[per])
+        if len(holders) == len(kodes):
+            continue
+        label = f"{per.year}M{per.month:02d}" if per.freqstr.startswith("M") else str(per)
+        if 2 * len(holders) <= len(kodes):
+            shown = ", ".join(name(k) for k in holders[:5]) + (" ..." if len(holders) > 5 else "")
+            first = min(rows[(k, per)] for k in holders)
+            errors.append(RowError(first, f"{label} is given only for {shown} ({len(holders)} of {len(kodes)} areas); "
+                                          "give it for every kommune, or leave it out"))
+        else:
+            for k in sorted(set(kodes) - set(holders)):
+                lo, hi = span[k]
+                if lo < per < hi:
+                    continue  # a gap inside the kommune's own series: said above
+                near = rows[(k, hi)] if per > hi else rows[(k, lo)]
+                errors.append(RowError(near, f"{name(k)} ({k}) has no value for {label}, which the other areas have"))
+    return errors
+
+
+def validate(path: str | Path, *, allow_missing: bool = False, value_column: str | None = None,
+             kind: str = "count", unit: str = "") -> Validated:
     """The file as a long table (kode, period, value), or ImportValidationError with every problem."""
     path = Path(path)
-    lines, encoding_note = _lines(path)
+    lines, encoding_note = _lines(path, value_column)
     notes = [encoding_note] if encoding_note else []
     errors: list[RowError] = []
     records, regions, hidden = [], [], []
     meant: list[tuple[str, str]] = []  # (kode, period as written) of rows whose area was misspelt
     hidden_codes: set[str] = set()
-    for n, area, period, raw in _rows(lines, path, value_column):
+    rows = _rows(lines, path, value_column)
+    decimal_point, ambiguous = _decimal_point([(n, raw) for n, area, _, raw in rows
+                                               if raw.lower() not in HIDDEN and not REGION.match(area)])
+    if ambiguous:
+        errors.append(ambiguous)
+    for n, area, period, raw in rows:
         if REGION.match(area):
             regions.append(n)
             continue
@@ -208,9 +292,12 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
                                           "--allow-missing to keep it as missing"))
         else:
             try:
-                val = _number(raw)
+                val = _number(raw, decimal_point)
             except ValueError:
                 errors.append(RowError(n, f"value '{raw}' is not a number"))
+            else:
+                if (why := _out_of_range(val, kind, unit)) and not ambiguous:
+                    errors.append(RowError(n, why))
         records.append((n, kode, per, val))
     if not records and not errors:
         errors.append(RowError(1, "the file has a header but no data rows"))
@@ -245,10 +332,17 @@ def validate(path: str | Path, *, allow_missing: bool = False, value_column: str
                                   for p in missing[:6]) + (" ..." if len(missing) > 6 else "")
                 errors.append(RowError(int(by_period[before]), f"{name} ({kode}) has no value for {shown} "
                                                                "(the first missing period would follow this row)"))
+        errors += _ragged_ends(ok)
     if errors:
         raise ImportValidationError(path, sorted(errors, key=lambda e: e.row))
+    absent = sorted(set(k.code for k in all_kommuner()) - set(ok["kode"]))
+    if absent:
+        names = [get_kommune(c).name for c in absent]
+        notes.append(f"{len(absent)} kommune(r) not in the file: {', '.join(names[:10])}"
+                     f"{' ...' if len(names) > 10 else ''}; reports leave them out of every comparison")
     if regions:
-        notes.append(f"{len(regions)} region row(s) left out ({_span(regions)}): only kommuner and the national total are used")
+        notes.append(f"{len(regions)} row(s) for regions, provinces and other areas that are not kommuner left out "
+                     f"({_span(regions)}): only kommuner and the national total are used")
     if hidden:
         names = ["Hele landet" if c == "000" else get_kommune(c).name for c in sorted(hidden_codes)]
         notes.append(f"{len(hidden)} hidden/missing value(s) kept as missing ({_span(hidden)}: "
@@ -269,7 +363,7 @@ def import_table(path: str | Path, *, name: str, label: str, unit: str, kind: st
         raise InputError("kind must be 'count' or 'rate'")
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         raise InputError(f"name '{name}' may only use letters a-z, digits, '-' and '_' (it becomes outcome import:{name})")
-    checked = validate(path, allow_missing=allow_missing, value_column=value_column)
+    checked = validate(path, allow_missing=allow_missing, value_column=value_column, kind=kind, unit=unit)
     from evaltools.data.snapshot_io import to_long
 
     frame = checked.long.rename(columns={"kode": "AREA", "period": "TID", "value": "INDHOLD"})
