@@ -134,6 +134,37 @@ def test_group_means_are_the_raw_averages(raw, lejre):
     assert lejre.treated_means.pre == 58.5 and lejre.treated_means.post == 54.0
 
 
+def test_numbers_table_shows_the_means_its_change_is_computed_from(raw):
+    """A reader divides after by before and must get the change beside them. On the log scale the
+    change is between geometric means; the table used to show arithmetic ones (18.690 -> 24.360
+    beside +28,9 %, where 24.360 / 18.690 is +30,3 %), and 58,5 printed as 58 (half to even)."""
+    import html
+    import re
+
+    from evaltools.report.sections import Report
+
+    rest = {q: sum(v[q] for k, v in raw.items() if k != "Lejre") for q in QUARTERS_PRE + QUARTERS_POST}
+    geo = lambda xs: float(np.exp(np.mean(np.log(xs))))  # noqa: E731
+    lejre_pre, lejre_post = geo([raw["Lejre"][q] for q in QUARTERS_PRE]), geo([raw["Lejre"][q] for q in QUARTERS_POST])
+    rest_pre, rest_post = geo([rest[q] for q in QUARTERS_PRE]), geo([rest[q] for q in QUARTERS_POST])
+    r = Report.build(kommune="Lejre", outcome="kontanthjaelp_nettoledige", start="2012K3", initiative="X",
+                     pre_start="2010K3", post_end="2013K2")
+    text = re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html.unescape(r.numbers().html)))
+    da = lambda x, d: f"{x:,.{d}f}".replace(",", "_").replace(".", ",").replace("_", ".")  # noqa: E731
+    change = lambda a, b: da(100 * (b / a - 1), 1)  # noqa: E731
+    assert (f"Lejre {da(lejre_pre, 1)} {da(lejre_post, 1)} \u2212{change(lejre_pre, lejre_post)[1:]} %") in text
+    assert f"Resten af landet {da(rest_pre, 0)} {da(rest_post, 0)} +{change(rest_pre, rest_post)} %" in text
+    assert "geometriske gennemsnit, som ændringen er regnet af" in text
+    assert (round(rest_pre), round(rest_post), change(rest_pre, rest_post)) == (18639, 24032, "28,9")
+
+
+def test_numbers_round_half_away_from_zero_as_a_reader_does():
+    from evaltools.formatting import fmt_number
+
+    assert [fmt_number(58.5, 0), fmt_number(-58.5, 0), fmt_number(2.675, 2), fmt_number(0.25, 1, "en")] == [
+        "59", "\u221259", "2,68", "0.3"]
+
+
 def test_event_study_reference_is_zero_and_band_holds_placebos(lejre):
     es = lejre.events
     ref = list(es.periods).index(es.reference)

@@ -46,9 +46,18 @@ class Unit:
 
 @dataclass
 class GroupMeans:
-    pre: float
+    pre: float  # arithmetic means of the periods
     post: float
     change: float  # log scale: relative change (geometric means); level scale: post - pre
+    geometric_pre: float | None = None  # log scale: the means the change is computed from
+    geometric_post: float | None = None
+
+    @property
+    def shown(self) -> tuple[float, float]:
+        """The (before, after) a reader can compute the change from: geometric on the log scale."""
+        if self.geometric_pre is not None and self.geometric_post is not None:
+            return self.geometric_pre, self.geometric_post
+        return self.pre, self.post
 
 
 @dataclass
@@ -290,10 +299,9 @@ class Evaluation:
 def _means(levels: np.ndarray, is_post: np.ndarray, scale: str) -> GroupMeans:
     pre, post = levels[~is_post], levels[is_post]
     if scale == "log":
-        change = float(np.exp(np.log(post).mean() - np.log(pre).mean()) - 1)
-    else:
-        change = float(post.mean() - pre.mean())
-    return GroupMeans(float(pre.mean()), float(post.mean()), change)
+        geo_pre, geo_post = float(np.exp(np.log(pre).mean())), float(np.exp(np.log(post).mean()))
+        return GroupMeans(float(pre.mean()), float(post.mean()), geo_post / geo_pre - 1, geo_pre, geo_post)
+    return GroupMeans(float(pre.mean()), float(post.mean()), float(post.mean() - pre.mean()))
 
 
 def evaluate_panel(

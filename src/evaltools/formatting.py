@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 MINUS = "\u2212"
 
@@ -11,12 +12,17 @@ def fmt_number(x: float, decimals: int = 1, language: str = "da", signed: bool =
     """1234.56 -> '1.234,6' (da) or '1,234.6' (en); ``signed`` adds '+' to positives."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    text = f"{abs(x):,.{decimals}f}"
+    if math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    # half away from zero on the number as it prints (58.5 -> 59, as a reader rounds), not Python's
+    # round-half-even on the binary value (58.5 -> 58)
+    rounded = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,.{decimals}f}"
     if language == "da":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if round(x, decimals) < 0:
+    if rounded < 0:
         return MINUS + text
-    return ("+" + text) if signed and round(x, decimals) > 0 else text
+    return ("+" + text) if signed and rounded > 0 else text
 
 
 # the p-value levels the report's words use ("næppe tilfældig" at 5 %, a weak indication at 10 %)

@@ -258,10 +258,14 @@ class Report(ReportBase):
                 return fmt_number(100 * m.change, 1, lang, signed=True) + (" %" if lang == "da" else "%")
             return fmt_number(m.change, 1 if ev.outcome.kind == "rate" else 0, lang, signed=True)
 
-        groups = [
-            {"name": name, "pre": fmt_number(m.pre, dec, lang), "post": fmt_number(m.post, dec, lang), "change": change(m)}
-            for name, m in ((ev.kommune.name, ev.treated_means), (scaled_comparison_label(ev, lang), ev.comparison_means))
-        ]
+        # on the log scale the change is between geometric means: the table shows those, so that
+        # after / before - 1 is the change printed beside them (arithmetic ones did not divide out)
+        means = ((ev.kommune.name, ev.treated_means), (scaled_comparison_label(ev, lang), ev.comparison_means))
+        def shown(m):  # a small count gets a decimal: 57 -> 53 does not give the -7.0 % beside it
+            d = 1 if min(abs(x) for x in m.shown) < 100 else dec
+            return fmt_number(m.shown[0], d, lang), fmt_number(m.shown[1], d, lang)
+
+        groups = [{"name": name, "pre": shown(m)[0], "post": shown(m)[1], "change": change(m)} for name, m in means]
         lo, hi = ev.conf_int()
         unit = ev.unit_in(lang)
         results = [
@@ -284,7 +288,8 @@ class Report(ReportBase):
         mean_post = L["mean_post"].format(post=post)
         html = self._render("numbers", groups=groups, results=results, time_placebos=tps,
                             mean_pre=mean_pre, mean_post=mean_post,
-                            outcome_label=ev.outcome.label(lang), unit=ev.outcome.unit(lang))
+                            outcome_label=ev.outcome.label(lang),
+                            unit=ev.outcome.unit(lang) + (L["geometric_means"] if log else ""))
         text = "\n".join(f"{k}: {v}" for k, v in results)
         return Section("numbers", html, text)
 
