@@ -324,6 +324,31 @@ def test_exporter_refuses_outputs_left_from_other_parameters(evaluator, tmp_path
     assert not (tmp_path / "stale.pdf").exists()
 
 
+@pytest.mark.slow
+def test_exporter_refuses_a_parameters_cell_edited_and_not_run(evaluator, tmp_path):
+    """Run all for Lejre, change kommune to Vejle, save without running: the run numbers are in
+    order, yet the PDF would be Lejre's report under a cell that says Vejle."""
+    folder, _, _ = evaluator
+    nb = nbformat.read(folder / "notebooks" / "plain.ipynb", as_version=4)
+    params_cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params_cell.source = params_cell.source.replace('kommune = "Lejre"', 'kommune = "Vejle"')
+    assert 'kommune = "Vejle"' in params_cell.source
+    nbformat.write(nb, tmp_path / "edited.ipynb")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "edited.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert (f"edited.ipynb: cell {nb.cells.index(params_cell) + 1} (the parameters) says kommune = 'Vejle', but the "
+            "report was built with 'Lejre': the cell was changed and not run") in done.stderr
+    assert not (tmp_path / "edited.pdf").exists()
+    # a comment or a value written another way is not a change
+    params_cell.source = params_cell.source.replace('kommune = "Vejle"', "kommune = 'Lejre'  # ændret kommentar")
+    nbformat.write(nb, tmp_path / "same.ipynb")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "same.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "same.pdf").exists()
+
+
 def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):
     shutil.copy(TEMPLATE, tmp_path / "unrun.ipynb")
     done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unrun.ipynb"], cwd=tmp_path,

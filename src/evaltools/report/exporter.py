@@ -77,10 +77,48 @@ class RefuseFailedPreprocessor(Preprocessor):
             which = f"cell {numbers} has" if len(unrun) == 1 else f"cells {numbers} have"
             raise NotebookNotExportableError(
                 f"{which} not run (first: {unrun[0][1]}); run all cells (Run → Run All Cells) and save, then export")
-        if not report_metadata(nb):
+        meta = report_metadata(nb)
+        if not meta:
             raise NotebookNotExportableError(
                 "the report has no front page (report.front_page() has not run); run all cells and save, then export")
+        if (changed := _parameters_changed(nb, meta.get("params"))) is not None:
+            number, name, written, built = changed
+            raise NotebookNotExportableError(
+                f"cell {number} (the parameters) says {name} = {written!r}, but the report was built with {built!r}: "
+                "the cell was changed and not run; run all cells (Run → Run All Cells) and save, then export")
         return nb, resources
+
+
+def _parameters_changed(nb, built: dict | None) -> tuple[int, str, object, object] | None:
+    """(cell number, name, value in the cell, value the report used) for the first parameter whose
+    cell was edited after the report was built; None when they agree or cannot be compared.
+
+    Only plain literal assignments are compared (``kommune = "Vejle"``), the injected cell after
+    the parameters cell winning as it does when run; anything computed is left alone."""
+    import ast
+    import json
+
+    if not built:
+        return None
+    written: dict[str, tuple[int, object]] = {}
+    for number, cell in enumerate(nb.cells, 1):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type != "code" or not {"parameters", "injected-parameters"} & set(tags):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    written[node.targets[0].id] = (number, ast.literal_eval(node.value))
+                except ValueError:
+                    written.pop(node.targets[0].id, None)  # computed: not comparable
+    for name, (number, value) in written.items():
+        if name in built and json.loads(json.dumps(value, default=str)) != built[name]:
+            return number, name, value, built[name]
+    return None
 
 
 class DropNoisePreprocessor(Preprocessor):

@@ -114,7 +114,8 @@ class GoalsReport(ReportBase):
                 "subject": self.initiative, "keywords": ["evaluering" if lang == "da" else "evaluation",
                                                          self.evaluation.kommune.name],
                 "footer": footer, "date": self.date.isoformat(),
-                "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()}}
+                "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
+                "params": self.params_as_json()}  # the exporter compares the parameters cell
 
     def front_page(self) -> Section:
         ge, lang, W = self.evaluation, self.language, self.W

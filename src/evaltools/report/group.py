@@ -96,6 +96,7 @@ class GroupReport(ReportBase):
             "footer": footer,
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
+            "params": self.params_as_json(),  # the exporter compares the parameters cell
             "results": self._results(g.tidy()),
         }
 

@@ -135,6 +135,12 @@ class ReportBase:
         return cls(evaluation, initiative, committee, parse_report_date(report_date), author or "evaltools",
                    params or {}, dict(claim) if claim else None)
 
+    def params_as_json(self) -> dict:
+        """The parameters this report was built with, as JSON values (dates as text)."""
+        import json
+
+        return json.loads(json.dumps(self.params, default=str))
+
     def _results(self, tidy) -> dict:
         """The ledger's numbers: the evaluation's one tidy row (plain Python values) and the claim."""
         claim = self.claim or {}
@@ -218,6 +224,7 @@ class Report(ReportBase):
             "footer": footer,
             "date": self.date.isoformat(),
             "hashes": {"params": params_hash(self.params), "data": data, "code": code_hash()},
+            "params": self.params_as_json(),  # the exporter compares the parameters cell
             # the numbers, so a batch ledger records exactly what this report shows
             "results": self._results(ev.tidy()),
         }
