@@ -123,7 +123,7 @@ def test_route25_report_page_one_names_all_three(route25):
     text = r.front_page().text
     assert "Egedal, Ikast-Brande og Odder" in text
     assert "Alle 138.415 mulige sæt af tre kommuner blandt de 95 øvrige" in text
-    assert "for tre kommuner af Egedals, Ikast-Brandes og Odders størrelse" in text
+    assert "For tre kommuner af Egedals, Ikast-Brandes og Odders størrelse opdager testen" in text
 
 
 BAD = {

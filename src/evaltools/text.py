@@ -191,11 +191,14 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
 
 
 def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | list[str], language: str = "da") -> str:
-    """'En effekt mindre end ±X procentpoint kan ikke skelnes fra tilfældige udsving for en kommune af
-    Lejres størrelse' (the minimum detectable effect, ``evaltools.core.power``). On the log scale a
-    decrease and an increase of the same log size are different percentages, and on either scale the
-    placebo kommuner's t's need not be symmetric, so both directions are given unless they print alike.
-    Several ``names``: 'for tre kommuner af Egedals, Ikast-Brandes og Odders størrelse'."""
+    """'For en kommune af Lejres størrelse opdager testen først en effekt med 80 procents sandsynlighed,
+    når den er mindst ...' (the minimum detectable effect, ``evaltools.core.power``).
+
+    It says what the design can detect, not what this result is: "an effect smaller than X cannot be
+    told from noise" contradicted a significant estimate smaller than X on the same page. On the log
+    scale a decrease and an increase of the same log size are different percentages, and on either
+    scale the placebo kommuner's t's need not be symmetric, so both directions are given unless they
+    print alike. Several ``names``: 'for tre kommuner af Egedals, Ikast-Brandes og Odders størrelse'."""
     from evaltools.group_text import count_word
 
     names = [names] if isinstance(names, str) else list(names)
@@ -206,11 +209,13 @@ def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | lis
                 if da else "There are too few comparison kommuner for any effect to be told apart "
                 "from random fluctuation.")
     if scale == "log":
-        d, u = fmt_number(down, 0, language), fmt_number(up, 0, language)
-        amount = (f"et fald på {d} procent eller en stigning på {u} procent" if da
-                  else f"a fall of {d} per cent or a rise of {u} per cent")
-    elif (d := fmt_number(down, 1, language)) == (u := fmt_number(up, 1, language)):
-        amount = f"±{u} {unit}"
+        unit = "procent" if da else "per cent"
+        decimals = 1 if min(down, up) < 10 else 0  # "a fall of 2 or a rise of 3" was 2.5 both ways
+    else:
+        decimals = 1
+    d, u = fmt_number(down, decimals, language), fmt_number(up, decimals, language)
+    if d == u:
+        amount = f"{u} {unit} (op eller ned)" if da else f"{u} {unit} (up or down)"
     else:
         amount = (f"et fald på {d} {unit} eller en stigning på {u} {unit}" if da
                   else f"a fall of {d} {unit} or a rise of {u} {unit}")
@@ -221,8 +226,10 @@ def mde_text(value: tuple[float, float], scale: str, unit: str, names: str | lis
         whose = (f"{n} kommuner af {_join([_genitive(x) for x in names], language)} størrelse" if da else
                  f"{n} kommuner of {_join([x + chr(39) + 's' for x in names], language)} size")
     if da:
-        return f"En effekt mindre end {amount} kan ikke skelnes fra tilfældige udsving for {whose}."
-    return f"An effect smaller than {amount} cannot be told apart from random fluctuation for {whose}."
+        return (f"For {whose} opdager testen først en effekt med 80 procents sandsynlighed, når den er mindst "
+                f"{amount}; mindre effekter kan være der, uden at testen opdager dem.")
+    return (f"For {whose} the test detects an effect with 80 per cent probability only when it is at least "
+            f"{amount}; smaller effects can be there without the test detecting them.")
 
 
 def mde_sentence(ev: Evaluation, language: str = "da") -> str:
