@@ -299,3 +299,23 @@ def test_lejre_diagnostics_disagree_and_page_one_says_so(lejre):
     assert "Lejres ændring er nr. 34 af 98" in v["sure"]
     assert "Testene for ens udvikling før start slår ikke ud (p = 0,74 og 0,15), men det beroliger ikke" in v["trend_warning"]
     assert lejre.tidy().iloc[0]["diagnostics_disagree"]
+
+
+def test_methods_agree_only_when_they_share_a_direction_and_a_size():
+    """Page 3 said "De 4 metoder er enige: alle finder Horsens højere" beside a table row of 0,0 %, and
+    called +4,0 and +47,7 fuldtidspersoner agreement."""
+    from evaltools.text import estimators_sentence
+
+    lejre = evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3", pre_start="2010K3", post_end="2013K2")
+    assert estimators_sentence(lejre).startswith("De 4 metoder er enige: alle finder Lejre lavere")  # -27.9 to -24.3
+    zero = evaluate("Horsens", "fuldtidsbeskaeftigede", "2016K1")
+    shown = [f"{x:.1f}" for x in zero.estimators["estimate"]]
+    assert "0.0" in shown and all(float(x) >= 0 for x in shown)
+    assert estimators_sentence(zero).startswith("Metoderne finder forskelle fra 0,0 til +0,4 procent; mindst én af dem "
+                                                "finder ingen forskel")
+    apart = evaluate("Horsens", "kontanthjaelp_nettoledige", "2019K1", comparison=["Vejle", "Aarhus", "Silkeborg"],
+                     scale="level")
+    est = apart.estimators["estimate"]
+    assert (est > 0).all() and est.min() < 0.5 * est.max()
+    assert estimators_sentence(apart).startswith("Metoderne peger i samme retning (Horsens højere end sammenligningen), "
+                                                 "men skønnene spænder fra +4,0 til +47,7 fuldtidspersoner")

@@ -165,8 +165,16 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
     span = f"{lo_e} {'til' if da else 'to'} {hi_e} {unit}"
     clear = int((t["p_value"] <= SURE).sum())
     lo, hi = ev.conf_int()
-    same_sign = bool((est < 0).all() or (est > 0).all())
+    shown = np.array([float(fmt_number(x, 1, "en").replace("\u2212", "-").replace(",", "")) for x in est])
+    same_sign = bool((shown < 0).all() or (shown > 0).all())  # an estimate printed as 0,0 has no direction
     inside = bool(((est >= lo) & (est <= hi)).all())
+    # "agree" also on size: +4 and +48 point the same way but do not agree
+    similar = bool(np.abs(est).min() >= 0.5 * np.abs(est).max())
+    if not same_sign and ((shown >= 0).all() or (shown <= 0).all()):
+        return (f"Metoderne finder forskelle fra {span}; mindst én af dem finder ingen forskel, så retningen "
+                "afhænger af metoden, og resultatet bør læses med forsigtighed." if da else
+                f"The methods find differences from {span}; at least one of them finds none, so the direction "
+                "depends on the method and the result should be read with caution.")
     if not same_sign:
         return (f"Metoderne er uenige om retningen (skøn fra {span}), så resultatet afhænger af, hvilken metode "
                 "man vælger, og bør læses med forsigtighed." if da else
@@ -179,7 +187,7 @@ def estimators_sentence(ev: Evaluation, language: str = "da") -> str:
     else:
         certainty = (f"{clear} af {n} finder en forskel, der næppe er tilfældig (placebo-p ≤ 0,05)" if da else
                      f"{clear} of {n} find a difference unlikely to be chance (placebo p ≤ 0.05)")
-    if inside:
+    if inside and similar:
         return (f"De {n} metoder er enige: alle finder {ev.kommune.name} {direction} end sammenligningen, med skøn "
                 f"fra {span}, alle inden for hovedberegningens interval; {certainty}." if da else
                 f"The {n} methods agree: all find {ev.kommune.name} {direction} than the comparison, with estimates "
