@@ -319,3 +319,17 @@ def test_methods_agree_only_when_they_share_a_direction_and_a_size():
     assert (est > 0).all() and est.min() < 0.5 * est.max()
     assert estimators_sentence(apart).startswith("Metoderne peger i samme retning (Horsens højere end sammenligningen), "
                                                  "men skønnene spænder fra +4,0 til +47,7 fuldtidspersoner")
+
+
+def test_a_named_comparison_group_keeps_its_capitals_in_the_table_and_legend():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from evaltools.figures import plot_trends
+    from evaltools.text import scaled_comparison_label
+
+    ev = evaluate("Horsens", "kontanthjaelp_nettoledige", "2019K1", comparison=["Vejle", "Aarhus", "Silkeborg"],
+                  scale="level")
+    assert scaled_comparison_label(ev) == "Vejle, Aarhus og Silkeborg, skaleret til Horsens' størrelse"
+    labels = [line.get_label() for line in plot_trends(ev).axes[0].lines]  # the lines are labelled directly
+    assert "Vejle, Aarhus og Silkeborg" in labels, labels

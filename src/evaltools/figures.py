@@ -30,7 +30,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import Formatter, MaxNLocator, NullLocator
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from evaltools.formatting import fmt_number
+from evaltools.formatting import fmt_number, sentence_case
 from evaltools.periods import format_period
 
 if TYPE_CHECKING:
@@ -521,7 +521,7 @@ def plot_trends(ev: Evaluation, ax=None, language: str | None = None):
     fig, ax = _axes(ax, 2.8)  # low enough to leave room on page 1 for a claim box
     x = np.arange(len(df))
     comp_name = ev.comparison_name(language)
-    _line(ax, x, df[comp_name].to_numpy(), COMPARISON_COLOR, comp_name.capitalize(), markersize=4)
+    _line(ax, x, df[comp_name].to_numpy(), COMPARISON_COLOR, sentence_case(comp_name), markersize=4)
     _line(ax, x, df[ev.kommune.name].to_numpy(), KOMMUNE_COLOR, ev.kommune.name, markersize=4, linewidth=2.2)
     _rule(ax, "h", 100, color="#999999", linewidth=0.8)
     ref = format_period(ev.design.reference, language)

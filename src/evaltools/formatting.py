@@ -57,3 +57,9 @@ def first_line(source: str, width: int = 60) -> str:
         return line
     cut = line[:width].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
     return cut.rstrip() + "…"
+
+
+def sentence_case(text: str) -> str:
+    """The first letter upper-cased and the rest as written: 'vejle, Aarhus og Silkeborg' keeps its
+    names ("str.capitalize" lower-cased them: 'Vejle, aarhus og silkeborg')."""
+    return text[:1].upper() + text[1:]

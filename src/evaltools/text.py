@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evaltools.formatting import P_LEVELS, fmt_int, fmt_interval, fmt_number, fmt_p
+from evaltools.formatting import P_LEVELS, fmt_int, fmt_interval, fmt_number, fmt_p, sentence_case
 from evaltools.kommuner import get_kommune
 from evaltools.periods import format_period
 
@@ -252,7 +252,7 @@ def scaled_comparison(ev: Evaluation) -> bool:
 
 def scaled_comparison_label(ev: Evaluation, language: str = "da") -> str:
     """The comparison group's name in the numbers table, saying it is scaled when it is."""
-    name = comparison_name(ev, language).capitalize()
+    name = sentence_case(comparison_name(ev, language))
     if not scaled_comparison(ev):
         return name
     return (f"{name}, skaleret til {_genitive(ev.kommune.name)} størrelse" if language == "da" else

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evaltools.figures import alt_trends, figure_html, plot_trends
-from evaltools.formatting import fmt_number, fmt_p
+from evaltools.formatting import fmt_number, fmt_p, sentence_case
 from evaltools.goals import GoalResult, GoalsEvaluation, evaluate_goals
 from evaltools.hashing import code_hash, outcomes_hash, params_hash
 from evaltools.periods import format_period
@@ -160,7 +160,7 @@ class GoalsReport(ReportBase):
             heading = f"{W['goal']} {i}: {self._label(g)}"
             ev = g.evaluation
             if ev is None:
-                why = W[g.status].capitalize() + "."
+                why = sentence_case(W[g.status]) + "."
                 if g.status == "not_fetched":
                     why += (f" Hent dem med: evaltools data fetch --outcome {g.outcome}" if lang == "da" else
                             f" Fetch them with: evaltools data fetch --outcome {g.outcome}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evaltools.figures import alt_event_study, alt_trends, figure_html, plot_event_study, plot_trends
-from evaltools.formatting import fmt_number
+from evaltools.formatting import fmt_number, sentence_case
 from evaltools.group_evaluation import GroupEvaluation, evaluate_group
 from evaltools.group_text import count_word, each_sentence, group_comparison, group_method, group_verdict, names, unit_rows
 from evaltools.hashing import code_hash, panel_hash, params_hash
@@ -33,7 +33,7 @@ def plot_group_trends(g: GroupEvaluation, language: str = "da"):
         df = indexed_series(ev, language)
         x = np.arange(len(df))
         if i == 0:
-            ax.plot(x, df[comp], color=COMPARISON_COLOR, marker="o", markersize=3, label=comp.capitalize())
+            ax.plot(x, df[comp], color=COMPARISON_COLOR, marker="o", markersize=3, label=sentence_case(comp))
         ax.plot(x, df[ev.kommune.name], color=GROUP_COLORS[i % len(GROUP_COLORS)], marker="o", markersize=3,
                 linewidth=1.8, label=ev.kommune.name)
     _rule(ax, "h", 100, color="#999999", linewidth=0.8)
