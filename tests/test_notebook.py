@@ -363,3 +363,36 @@ def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):
     assert done.returncode == 1 and done.stderr.strip().endswith(
         "(unrun.pdf is from an earlier export, not this notebook as it is now)")
     assert (tmp_path / "unrun.pdf").read_bytes() == b"%PDF- an earlier export"
+    # with --output and --output-dir the earlier export named is the one at that destination
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "udvalg.pdf").write_bytes(b"%PDF- an earlier export")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unrun.ipynb", "--output", "udvalg",
+                           "--output-dir", "out"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip().endswith(
+        "(out/udvalg.pdf is from an earlier export, not this notebook as it is now)"), done.stderr
+
+
+@pytest.mark.parametrize("ename, evalue, says", [
+    ("KeyboardInterrupt", "", "cell 1 (report = evaltools.Report.build(kommune=kommune)) was interrupted before it "
+                              "finished; run all cells and save, then export"),
+    ("NameError", "name 'kommune' is not defined", "failed: NameError: name 'kommune' is not defined: the parameters "
+                                                   "cell is missing or has not run"),
+    ("ValueError", "boom", "failed: ValueError: boom; fix it, run all cells and save, then export again"),
+])
+def test_a_failed_cell_is_refused_with_what_to_do(ename, evalue, says):
+    from evaltools.report.exporter import NotebookNotExportableError, RefuseFailedPreprocessor
+
+    cell = nbformat.v4.new_code_cell("report = evaltools.Report.build(kommune=kommune)", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
+    with pytest.raises(NotebookNotExportableError) as info:
+        RefuseFailedPreprocessor().preprocess(nbformat.v4.new_notebook(cells=[cell]), {})
+    assert says in str(info.value)
+
+
+def test_an_unknown_language_in_the_parameters_cell_is_one_input_error():
+    """language = "de" built a report and then failed on page 1 with KeyError: 'de'."""
+    from evaltools.errors import InputError
+    from evaltools.report.sections import Report
+
+    with pytest.raises(InputError, match=r"^language: should be 'da' or 'en' \(got 'de'\)$"):
+        Report.build(kommune="Lejre", outcome="kontanthjaelp_nettoledige", start="2012K3", language="de")

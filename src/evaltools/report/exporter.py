@@ -67,9 +67,7 @@ class RefuseFailedPreprocessor(Preprocessor):
                 last = (number, count)
             for out in cell.get("outputs", []):
                 if out.output_type == "error":
-                    raise NotebookNotExportableError(
-                        f"cell {number} ({_first_line(cell)}) failed: {out.get('ename')}: {out.get('evalue')}; "
-                        "fix it, run all cells and save, then export again")
+                    raise NotebookNotExportableError(f"cell {number} ({_first_line(cell)}) {_failure(out)}")
             if cell.source.strip() and cell.get("execution_count") is None and not cell.get("outputs"):
                 unrun.append((number, _first_line(cell)))
         if unrun:
@@ -119,6 +117,20 @@ def _parameters_changed(nb, built: dict | None) -> tuple[int, str, object, objec
         if name in built and json.loads(json.dumps(value, default=str)) != built[name]:
             return number, name, value, built[name]
     return None
+
+
+PARAMETER_NAMES = ("kommune", "outcome", "start", "initiative", "language", "pre_start", "post_end", "comparison")
+
+
+def _failure(out) -> str:
+    """What went wrong in a cell's error output, and what to do, for the refusal line."""
+    ename, evalue = out.get("ename"), out.get("evalue") or ""
+    if ename == "KeyboardInterrupt":
+        return "was interrupted before it finished; run all cells and save, then export"
+    if ename == "NameError" and any(f"'{name}'" in evalue for name in PARAMETER_NAMES):
+        return (f"failed: NameError: {evalue}: the parameters cell is missing or has not run; restore it "
+                "(evaltools notebook PARAMS.yaml writes a new copy), run all cells and save, then export")
+    return f"failed: {ename}: {evalue}; fix it, run all cells and save, then export again"
 
 
 class DropNoisePreprocessor(Preprocessor):
@@ -222,14 +234,28 @@ class EvaltoolsHTMLExporter(HTMLExporter):
 def _refuse_in_one_line(resources, exc: Exception, extension: str) -> None:
     """``jupyter nbconvert``: the refusal in one line, exit 1; it names an earlier export left where
     this one would have gone, which is not this notebook as it is now."""
-    meta = (resources or {}).get("metadata") or {}
     earlier = ""
-    if meta.get("name"):
-        old = Path(meta.get("path") or ".") / f"{meta['name']}{extension}"
-        if old.exists():
-            earlier = f" ({old} is from an earlier export, not this notebook as it is now)"
+    if (old := _destination(resources, extension)) is not None and old.exists():
+        earlier = f" ({old} is from an earlier export, not this notebook as it is now)"
     print(f"evaltools: error: {resources_name(resources)}{exc}{earlier}", file=sys.stderr)
     sys.exit(1)
+
+
+def _destination(resources, extension: str) -> Path | None:
+    """Where ``jupyter nbconvert`` would have written this export, --output and --output-dir included
+    (as nbconvert's FilesWriter computes it)."""
+    from nbconvert.nbconvertapp import NbConvertApp
+
+    resources = resources or {}
+    meta = resources.get("metadata") or {}
+    app = NbConvertApp.instance()
+    name = resources.get("unique_key") or meta.get("name")
+    if not name:
+        return None
+    if app.use_output_suffix and app.output_base == "{notebook_name}":
+        name += resources.get("output_suffix", "")
+    folder = getattr(app.writer, "build_directory", "") or meta.get("path") or "."
+    return Path(folder) / f"{name}{extension}"
 
 
 def resources_name(resources) -> str:

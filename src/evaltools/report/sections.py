@@ -175,6 +175,8 @@ class Report(ReportBase):
     ) -> Report:
         """Evaluate and wrap in a Report; the notebook's one call. A list of kommuner gives a
         ``GroupReport`` (several kommuner, one start) with the same section calls."""
+        if language not in LABELS:  # the notebook passes what its parameters cell says
+            raise InputError(f"language: should be 'da' or 'en' (got {language!r})")
         # the same keys and values papermill injected, so the hash equals the runner's
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
