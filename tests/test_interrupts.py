@@ -134,17 +134,19 @@ def _tmpdir(out: Path) -> Path:
     return tmp
 
 
-def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
+def _interrupted_batch(root, out: Path, folder: Path, send, extra=()) -> tuple[set[str], str]:
     """Start the batch, wait until one more report is finished, ``send`` the signal; check the aftermath."""
     before = _finished(folder) if folder.exists() else set()
+    mtimes = {p: p.stat().st_mtime_ns for p in folder.glob("*/*.evaltools.json")}
     tmp = _tmpdir(out)
     proc = subprocess.Popen([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
-                             "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
+                             "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "TMPDIR": str(tmp)})
     seen: dict[int, str] = {}
     deadline = time.monotonic() + 400
-    while not (folder.exists() and _finished(folder) - before):
+    rebuilt = lambda: {p for p in folder.glob("*/*.evaltools.json") if p.stat().st_mtime_ns != mtimes.get(p)}  # noqa: E731
+    while not (folder.exists() and (_finished(folder) - before or rebuilt())):
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
         seen.update(_descendants(proc.pid))
         time.sleep(0.1)
@@ -166,7 +168,7 @@ def _interrupted_batch(root, out: Path, folder: Path, send) -> set[str]:
     assert not list(folder.rglob(".*.part")) and not (folder / ".evaltools-batch.lock").exists()
     for r in rows:
         assert f"i {r['kommune']} Kommune" in " ".join(PdfReader(r["pdf"]).pages[0].extract_text().split())
-    return finished
+    return finished, err
 
 
 def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tmp_path):
@@ -175,8 +177,8 @@ def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tm
     (findings 1, 5, 10)."""
     out = tmp_path / "out"
     folder = out / "lejre-kommuner"
-    first = _interrupted_batch(root, out, folder, lambda p: os.killpg(p.pid, signal.SIGINT))
-    second = _interrupted_batch(root, out, folder, lambda p: p.send_signal(signal.SIGTERM))
+    first, _ = _interrupted_batch(root, out, folder, lambda p: os.killpg(p.pid, signal.SIGINT))
+    second, _ = _interrupted_batch(root, out, folder, lambda p: p.send_signal(signal.SIGTERM))
     assert first < second
     proc = subprocess.run([*EVALTOOLS, "batch", str(root / "params" / "lejre.yaml"), "--kommuner",
                            "Lejre,Horsens,Egedal", "--out", str(out), "--workers", "1", "--no-progress"],
@@ -184,6 +186,12 @@ def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tm
     assert proc.returncode == 0, proc.stderr
     assert os.listdir(_tmpdir(out)) == []
     assert f"{3 - len(second)} built, {len(second)} unchanged (skipped), 0 failed" in proc.stderr
+    # a rebuild stopped after one report: overview.pdf and claims.pdf summed up the old reports, so
+    # they go rather than stand beside a new one (the next run writes them again)
+    assert (folder / "overview.pdf").exists() and (folder / "claims.pdf").exists()
+    _, err = _interrupted_batch(root, out, folder, lambda p: os.killpg(p.pid, signal.SIGINT), extra=["--force"])
+    assert "; overview.pdf and claims.pdf were removed (they no longer matched the reports), run again" in err
+    assert not (folder / "overview.pdf").exists() and not (folder / "claims.pdf").exists()
 
 
 # -- finding 2 and 3 in one batch: changed data under the same name; two files named same.yaml ---------

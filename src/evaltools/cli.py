@@ -106,7 +106,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            executor=args.executor, scheduler=args.scheduler, formats=formats,
                            progress=not args.no_progress)
     except KeyboardInterrupt as exc:
-        return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger, "
+        removed = getattr(exc, "removed", None)
+        gone = (f"; {' and '.join(removed)} {'was' if len(removed) == 1 else 'were'} removed (they no longer matched "
+                "the reports)" if removed else "")
+        return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger{gone}, "
                     "run again to resume", EXIT_INTERRUPTED)
     _say_notebook(next((t for t in args.targets if t.is_file()), None), args.notebook)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)

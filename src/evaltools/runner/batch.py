@@ -241,9 +241,15 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             result.rows = [rows[j.name] for j in jobs]
             warm.join()
             _write_overviews(result, folder, language)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
+            # overview.pdf and claims.pdf summed up the reports before this batch: with some rebuilt
+            # they would show old numbers beside new reports, so they go (the next run writes them)
+            if any(rows[spec.job.name].get("status") for spec in specs):
+                exc.removed = [p.name for p in (folder / "overview.pdf", folder / "claims.pdf") if p.exists()]
+                for name in exc.removed:
+                    (folder / name).unlink()
         raise
     finally:
         bar.close()
