@@ -290,3 +290,26 @@ def test_a_quarter_added_for_one_kommune_or_missing_at_one_kommunes_end_is_refus
     row = 2 + short.index.get_loc(short.index[(short["Kommune"] == "Horsens") & (short["Kvartal"] == "2011K3")][0])
     assert [str(e) for e in info.value.errors] == [
         f"row {row}: Horsens (615) has no value for 2011Q4, which the other areas have"]
+
+
+def test_overview_claims_and_plan_pages_credit_own_data_and_name_its_hash(tmp_path, cache):
+    """An own-data batch's overview.pdf and claims.pdf said 'Kilde: Danmarks Statistik' and carried no
+    data hash; a plan's footer did too."""
+    import io
+
+    from pypdf import PdfReader
+
+    from evaltools.report.claims import render_claims_overview
+    from evaltools.report.overview import render_overview
+    from evaltools.report.source import outcomes_credit
+
+    path = tmp_path / "unge.csv"
+    _good().to_csv(path, sep=";", index=False)
+    import_table(path, name="unge", label="Unge", unit="personer")
+    row = {"kommune": "Lejre", "seed": True, "outcome": "import:unge", "unit": "procent", "estimate": -5.0,
+           "conf_low": -20.0, "conf_high": 10.0, "p_value_placebo": 0.4, "pretrend_warning": False,
+           "early_divergence": False, "claim": "Et fald", "data_hash": "0123456789ab"}
+    for pdf in (render_overview([row], "egne", "da"), render_claims_overview([row], "da")):
+        text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "Kilde: egne data" in text and "data 0123456789ab" in text and "Danmarks Statistik" not in text
+    assert outcomes_credit(["import:unge", "kontanthjaelp_nettoledige"], "en") == "Source: own data; Source: Statistics Denmark"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evaltools.data import get_outcome
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
+from evaltools.report.source import outcomes_credit
 
 LABELS = {
     "da": {"headers": ["Kommune", "Påstanden", "Mål i vores beregning", "Vores beregning", "95\u00a0%-interval",
@@ -49,19 +50,20 @@ def render_claims_overview(rows: list[dict], language: str = "da", plans: list[d
             "p": fmt_p(p, language),
             "verdict": L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
         })
+    source = outcomes_credit([r.get("outcome") for r in rows], language)
+    footer = f"{source} · evaltools · data " + ", ".join(dict.fromkeys(str(r["data_hash"]) for r in rows
+                                                                     if r.get("data_hash")))
     if language == "da":
         intro = ("Hver påstand er holdt op mod udviklingen i sammenligningsgruppen med samme metode "
                  "(forskel-i-forskelle med placebo-test på de øvrige kommuner). Hvor påstandens eget mål ikke "
                  "findes i data, bruges det nærmeste mål, som står i kolonnen 'Mål i vores beregning'.")
         caveat = ("En forskel viser, hvordan kommunen klarede sig i forhold til sammenligningen – ikke "
-                  "nødvendigvis en virkning af indsatsen. Kilde: Danmarks Statistik.")
-        footer = "Kilde: Danmarks Statistik · evaltools"
+                  f"nødvendigvis en virkning af indsatsen. {source}.")
     else:
         intro = ("Each claim is held against the comparison group's development with the same method "
                  "(difference-in-differences with placebo tests on the other kommuner). Where the claim's own "
                  "measure is not in the data, the closest measure is used, as the 'Measure we use' column says.")
         caveat = ("A difference shows how the kommune did relative to the comparison, not necessarily an effect "
-                  "of the initiative. Source: Statistics Denmark.")
-        footer = "Source: Statistics Denmark · evaltools"
+                  f"of the initiative. {source}.")
     return render_pdf("claims.html.j2", landscape=True, title=L["title"], intro=intro, caveat=caveat, rows=table, L=L,
                       lang=language, footer=footer, notes=plan_claims_note(plans or [], language))

@@ -11,6 +11,7 @@ from evaltools.goals import GoalResult, GoalsEvaluation, evaluate_goals
 from evaltools.hashing import code_hash, outcomes_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
+from evaltools.report.source import outcomes_credit
 from evaltools.report.sections import Report, ReportBase, Section, package_versions
 from evaltools.text import headline, mde_sentence, verdict
 
@@ -107,7 +108,7 @@ class GoalsReport(ReportBase):
         words = ("parametre", "data", "kode") if lang == "da" else ("params", "data", "code")
         # every goal's data, as the batch ledger hashes them (a goal not fetched yet counts as missing)
         data = outcomes_hash([g.outcome for g in self.evaluation.goals])
-        credit = "Kilde: Danmarks Statistik" if lang == "da" else "Source: Statistics Denmark"
+        credit = outcomes_credit([g.outcome for g in self.evaluation.goals], lang)
         footer = (f"{credit} · evaltools {dict(package_versions()).get('evaltools', '')}\n"
                   f"{words[0]} {params_hash(self.params)} · {words[1]} {data} · {words[2]} {code_hash()}")
         return {"title": self.title, "author": self.author or "evaltools", "lang": lang,

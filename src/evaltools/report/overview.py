@@ -7,6 +7,7 @@ from collections import defaultdict
 from evaltools.data import get_outcome
 from evaltools.figures import figure_html
 from evaltools.formatting import fmt_interval, fmt_number, fmt_p
+from evaltools.report.source import outcomes_credit
 
 LABELS = {
     "da": {"kommune": "Kommune", "estimate": "Forskel", "interval": "95\u00a0%-interval (placebo)", "p": "Placebo-p",
@@ -155,7 +156,8 @@ def render_overview(rows: list[dict], title: str, language: str = "da", left_out
         groups.append({"heading": heading, "summary": summary, "rows": table, "caption": L["seed"],
                        "figure": _forest_figures(items, unit, language, alt)})
     subtitle = "Oversigt over batchens rapporter" if language == "da" else "Overview of the batch's reports"
-    footer = "Kilde: Danmarks Statistik · evaltools" if language == "da" else "Source: Statistics Denmark · evaltools"
+    footer = f"{outcomes_credit([r.get('outcome') for r in rows], language)} · evaltools · data " + ", ".join(
+        dict.fromkeys(str(r.get("data_hash")) for r in rows if r.get("data_hash")))
     heading = f"Oversigt: {title}" if language == "da" else f"Overview: {title}"
     return render_pdf("overview.html.j2", title=title, heading=heading, subtitle=subtitle, groups=groups, L=L,
                       lang=language, footer=footer, notes=left_out_notes(left_out or [], language))

@@ -80,3 +80,19 @@ def footer_line(src: dict, outcome: Outcome, language: str = "da") -> str:
     else:
         vintage = f"{'hentet' if da else 'fetched'} {_day(src.get('fetched_at'))}"
     return f"{credit(src, language)}, {outcome.table} ({vintage})"
+
+
+def outcomes_credit(outcomes, language: str = "da") -> str:
+    """One credit line for pages built from several outcomes (a plan, a batch's overview): each
+    source once, in order, e.g. 'Kilde: Danmarks Statistik; Kilde: egne data'. An outcome whose data
+    cannot be loaded is left out; with none at all, DST's line."""
+    from evaltools.data import load_panel
+    from evaltools.errors import EvaltoolsError
+
+    lines = []
+    for outcome in dict.fromkeys(o for o in outcomes if o):
+        try:
+            lines.append(credit(load_panel(outcome).source, language))
+        except (EvaltoolsError, LookupError, ValueError):
+            continue
+    return "; ".join(dict.fromkeys(lines)) or credit({}, language)
