@@ -74,6 +74,42 @@ def test_ctrl_c_while_a_figure_is_drawn_writes_no_pdf_and_the_rerun_builds_it(ro
     assert f"data {result.metadata['hashes']['data']}" in page1  # the footer is there
 
 
+@pytest.mark.parametrize("when", ["held", "after"])
+def test_ctrl_c_after_the_report_is_written_says_it_is_complete(root, tmp_path, executed, monkeypatch, capsys, when):
+    """An interrupted `run --force` said "no report was written" while the PDF had been replaced (a
+    signal just after the files were renamed), or died with the signal after printing. The report is
+    whole either way; the run says so and exits 0."""
+    import evaltools.runner.run as run_module
+    from evaltools.cli import main
+
+    monkeypatch.setitem(ENGINES, "canned", lambda: CannedEngine(executed))
+    monkeypatch.setattr(run_module, "get_engine", lambda name: CannedEngine(executed))
+    real_write, real_others = run_module.atomic_write_files, run_module.other_outputs
+
+    def write_then_signal(files):
+        real_write(files)
+        if when == "held":  # inside the last step: held, the kernel's shutdown is cut short
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sent = []
+
+    def signal_after_the_write(*args):  # as if it came just after that step: the run's handler raises
+        if when == "after" and not sent:
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_others(*args)
+
+    monkeypatch.setattr(run_module, "atomic_write_files", write_then_signal)
+    monkeypatch.setattr(run_module, "other_outputs", signal_after_the_write)
+    code = main(["run", str(root / "params" / "lejre.yaml"), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "note: interrupted after the report was written; it is complete" in err
+    assert "no report was written" not in err
+    assert "Lejre Kommune" in PdfReader(str(tmp_path / "lejre" / "lejre.pdf")).pages[0].extract_text()
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the CLI put Ctrl-C back
+
+
 def test_ctrl_c_while_a_cell_runs_is_one_line_and_leaves_nothing(root, tmp_path):
     # `evaltools run` interrupted while the kernel is busy with a cell: once, nbclient's abandoned
     # task added "Task exception was never retrieved" and a traceback after the one line

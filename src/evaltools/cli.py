@@ -56,6 +56,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
+    # the report is on disk: a Ctrl-C while these lines print must not read as a failed run
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return _say_run(args, result, formats)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _say_run(args: argparse.Namespace, result, formats: list[str]) -> int:
+    if result.interrupted_after_write:
+        print("note: interrupted after the report was written; it is complete", file=sys.stderr)
     _say_notebook(args.params, args.notebook)  # after the run: an error or interrupt stays the only line
     if result.replaced:
         print("replaced the existing report (--force)", file=sys.stderr)

@@ -51,6 +51,7 @@ class RunResult:
     replaced: bool = False
     metadata: dict = field(default_factory=dict)  # the report's own: title, hashes, results
     not_rebuilt: list[Path] = field(default_factory=list)  # the report's files of other formats, left as they were
+    interrupted_after_write: bool = False  # Ctrl-C/SIGTERM came after the files were complete
 
     @property
     def pdf(self) -> Path | None:
@@ -161,16 +162,25 @@ def run_report(
             raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
         check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
         preload(formats)  # while the kernel is still starting
+        written = False
         with interrupts.handle_interrupts():
             metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
             # the last step: a signal while the files are renamed comes too late to stop anything, and
             # the report it leaves is complete, so it is reported as written
             with interrupts.deferred(act=False):
                 atomic_write_files(rendered)
-    except BaseException:
+                written = True
+                eng.close(now=interrupts.interrupted() is not None)  # a signal now only cuts the shutdown short
+            result = RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata,
+                               not_rebuilt=list(other_outputs(params_file.stem, out_dir, formats).values()),
+                               interrupted_after_write=interrupts.interrupted() is not None)
+    except BaseException as exc:
         eng.close(now=True)
         processes.kill(processes.children() - before)  # the kernel this run started, however far it got
-        raise
-    eng.close()
-    return RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata,
-                     not_rebuilt=list(other_outputs(params_file.stem, out_dir, formats).values()))
+        if not (written and isinstance(exc, KeyboardInterrupt)):
+            raise
+        # a signal after the files were complete: the report is whole, and the run says so
+        result = RunResult(params_file, params, targets, seconds, replaced=bool(existing), metadata=metadata,
+                           not_rebuilt=list(other_outputs(params_file.stem, out_dir, formats).values()),
+                           interrupted_after_write=True)
+    return result
