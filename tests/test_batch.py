@@ -149,6 +149,33 @@ def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
     assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # intact: kept
 
 
+def test_the_users_own_manifest_or_overview_in_the_folder_is_never_overwritten(tmp_path):
+    """A user's manifest.csv and overview.pdf in the batch folder were silently overwritten, while a
+    foreign report PDF was protected. The batch's own files are recorded by hash in manifest.json."""
+    params = tmp_path / "lejre.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    out, folder = tmp_path / "out", tmp_path / "out" / "lejre"
+    folder.mkdir(parents=True)
+    (folder / "manifest.csv").write_text("a,b\n", encoding="utf-8")
+    (folder / "overview.pdf").write_bytes(b"budget")
+    with pytest.raises(InputError) as info:
+        run_batch([params], out_dir=out, workers=1, progress=False)
+    assert str(info.value).startswith(f"{folder} holds manifest.csv, overview.pdf, not written by an evaltools batch")
+    assert (folder / "manifest.csv").read_text() == "a,b\n" and (folder / "overview.pdf").read_bytes() == b"budget"
+    assert not (folder / "lejre").exists()
+
+    (folder / "manifest.csv").unlink()
+    (folder / "overview.pdf").unlink()
+    run_batch([params], out_dir=out, workers=1, progress=False)
+    assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # its own: fine
+    ours = (folder / "overview.pdf").read_bytes()
+    (folder / "overview.pdf").write_bytes(ours + b"% the user's note\n")  # changed since the batch wrote it
+    with pytest.raises(InputError, match="holds overview.pdf, not written by an evaltools batch .or changed since."):
+        run_batch([params], out_dir=out, workers=1, progress=False)
+    run_batch([params], out_dir=out, workers=1, progress=False, force=True)  # --force: replaced
+    assert (folder / "overview.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+
+
 def test_a_batch_that_would_drop_reports_from_the_ledger_is_refused(batch):
     result, params, out = batch
     manifest = (result.folder / "manifest.csv").read_bytes()

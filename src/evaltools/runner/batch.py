@@ -19,7 +19,7 @@ from evaltools.results import CLAIM_COLUMNS, RESULT_COLUMNS
 from evaltools.runner.io import atomic_write_bytes, check_output_folder, missing_folders, remove_empty
 from evaltools.runner.lock import batch_lock
 from evaltools.runner.jobs import Job, plan_jobs
-from evaltools.runner.ledger import Ledger
+from evaltools.runner.ledger import Ledger, foreign_files
 from evaltools.runner.parameterize import notebook_parameters
 from evaltools.runner.outputs import BACKENDS
 from evaltools.runner.run import find_notebook, other_outputs, output_paths
@@ -130,6 +130,11 @@ def run_batch(
             if not jobs:
                 raise InputError(f"no params files (*.yaml) in {', '.join(map(str, targets))}")
             _refuse_to_drop_reports(folder, jobs)
+            if not force and (foreign := foreign_files(folder)):
+                names = ", ".join(p.name for p in foreign)
+                raise InputError(f"{folder} holds {names}, not written by an evaltools batch (or changed since); the "
+                                 "batch would overwrite it. Move it away, build into another folder with --name, or "
+                                 "replace it with --force")
             nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
             runnable = [j for j in jobs if j.error is None]
             if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
@@ -212,7 +217,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     try:
         if not specs:  # everything reused or failed at planning: no workers for the overviews alone
             result.rows = [rows[j.name] for j in jobs]
-            _write_overviews(result, folder, language)
+            _write_overviews(result, folder, language, ledger)
             return result
         with executor_obj.session() as session:
             # the overview pages are drawn here, right after the last report: their libraries load
@@ -240,7 +245,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             session.release()  # the workers and their kernels shut down while the overviews are drawn
             result.rows = [rows[j.name] for j in jobs]
             warm.join()
-            _write_overviews(result, folder, language)
+            _write_overviews(result, folder, language, ledger)
     except KeyboardInterrupt as exc:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
@@ -249,7 +254,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             if any(rows[spec.job.name].get("status") for spec in specs):
                 exc.removed = [p.name for p in (folder / "overview.pdf", folder / "claims.pdf") if p.exists()]
                 for name in exc.removed:
-                    (folder / name).unlink()
+                    _remove_batch_file(folder, name, ledger)
         raise
     finally:
         bar.close()
@@ -324,20 +329,33 @@ def _overview_rows(rows) -> list[dict]:
     return [r for r in rows if r.get("status") == "ok" and r.get("outcome")]
 
 
-def _write_overviews(result: BatchResult, folder: Path, language: str) -> None:
-    """overview.pdf (every finished report) and claims.pdf (those with a claim), written atomically."""
+def _write_overviews(result: BatchResult, folder: Path, language: str, ledger: Ledger) -> None:
+    """overview.pdf (every finished report) and claims.pdf (those with a claim), written atomically;
+    one left from an earlier batch that this one would not write (no claims any more) is removed."""
     ok_rows = _overview_rows(result.rows)
     if ok_rows:
         left_out = [r for r in result.rows if r not in ok_rows]  # named on the page: plans, failed reports
         pdf = _overview_pdf(ok_rows, folder.name, language, left_out)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
         result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
+        ledger.wrote("overview.pdf", pdf)
+    else:
+        _remove_batch_file(folder, "overview.pdf", ledger)
     claim_rows = [r for r in ok_rows if r.get("claim")]
     plans = [r for r in result.rows if r.get("status") == "ok" and not r.get("outcome") and r.get("claim")]
     if claim_rows or plans:
         pdf = _claims_pdf(claim_rows, language, plans)
         interrupts.check()
         result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
+        ledger.wrote("claims.pdf", pdf)
+    else:
+        _remove_batch_file(folder, "claims.pdf", ledger)
+
+
+def _remove_batch_file(folder: Path, name: str, ledger: Ledger) -> None:
+    if (folder / name).exists():
+        (folder / name).unlink()
+    ledger.wrote(name, None)
 
 
 def _built_row(row: dict, outcome: dict) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -27,6 +28,17 @@ class Ledger:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.rows: dict[str, dict] = {}
+        # SHA-256 of the batch's own files as last written (manifest.csv, overview.pdf, claims.pdf):
+        # a file of that name the batch did not write is the user's, and is never overwritten
+        self.files: dict[str, str] = dict(batch_files(self.folder) or {})
+
+    def wrote(self, name: str, data: bytes | None) -> None:
+        """Record a batch file just written (``data``) or removed (None)."""
+        if data is None:
+            self.files.pop(name, None)
+        else:
+            self.files[name] = hashlib.sha256(data).hexdigest()
+        self.save()
 
     def record(self, row: dict, save: bool = True) -> None:
         self.rows[row["name"]] = {c: row.get(c) for c in COLUMNS}
@@ -35,11 +47,55 @@ class Ledger:
 
     def save(self) -> None:
         rows = list(self.rows.values())
-        atomic_write_text(self.folder / "manifest.json",
-                          json.dumps({"reports": rows}, indent=1, ensure_ascii=False, default=str) + "\n")
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in COLUMNS})
         atomic_write_text(self.folder / "manifest.csv", buf.getvalue())
+        self.files["manifest.csv"] = hashlib.sha256(buf.getvalue().encode("utf-8")).hexdigest()
+        atomic_write_text(self.folder / "manifest.json",
+                          json.dumps({"reports": rows, "files": self.files}, indent=1, ensure_ascii=False,
+                                     default=str) + "\n")
+
+
+BATCH_FILES = ("manifest.csv", "overview.pdf", "claims.pdf")
+
+
+def batch_files(folder: Path) -> dict[str, str] | None:
+    """The batch files' recorded hashes from manifest.json; {} for a ledger from before they were
+    recorded; None when there is no evaltools ledger there."""
+    try:
+        ledger = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(ledger, dict) or not isinstance(ledger.get("reports"), list):
+        return None
+    files = ledger.get("files")
+    return dict(files) if isinstance(files, dict) else {}
+
+
+def foreign_files(folder: Path) -> list[Path]:
+    """Files where the batch writes its own (ledger, overview, claims) that it did not write, or that
+    were changed since: a user's manifest.csv or overview.pdf is never overwritten silently."""
+    folder = Path(folder)
+    recorded = batch_files(folder)
+    found = []
+    if recorded is None and (folder / "manifest.json").exists():
+        found.append(folder / "manifest.json")
+    for name in BATCH_FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        if recorded is None:
+            found.append(path)
+        elif recorded and (name not in recorded or _sha256(path) != recorded[name]):
+            found.append(path)  # (an empty record: a ledger from before hashes were kept; trusted)
+    return found
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
