@@ -289,3 +289,36 @@ def test_each_fetched_params_file_says_how_to_get_its_data(name, root, cache):
     assert f"evaltools data fetch --outcome {outcome}" in path.read_text(encoding="utf-8")  # the comment says so too
     with pytest.raises(ParamsError, match=f"run `evaltools data fetch --outcome {outcome}` once"):
         load_params(path)
+
+
+def test_a_cut_off_answer_is_not_cached_and_a_damaged_cache_is_one_line(dst, cache, root, capsys):
+    """One row from /v1/data was cached as the outcome; check, run and every batch naming it then
+    ended in pandas' 'freq not specified' traceback."""
+    from evaltools.cli import main
+    from evaltools.errors import DataError
+
+    header = BULK.decode("utf-8-sig").split("\r\n")[0]
+    cut = (header + "\r\n101;16-24;TOT;2007M01;5,1\r\n").encode("utf-8")
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(cut, content_type="text/csv")
+    with pytest.raises(DataError, match=r"StatBank's answer for ledighedsprocent_unge \(AUP02\) is not a usable table: "
+                                        r"it holds 1 row\(s\), 0 complete period\(s\); nothing was cached"):
+        fetch_outcome("ledighedsprocent_unge", client(dst))
+    assert not list(cache.glob("*.parquet")) if cache.exists() else True
+    # a table damaged in the cache some other way (written by an older version, cut off on disk)
+    dst.clear()
+    dst.expect_request("/v1/tableinfo", method="POST").respond_with_data(INFO, content_type="text/json; charset=utf-8")
+    dst.expect_request("/v1/data", method="POST", json=EXPECTED_BODY).respond_with_data(BULK, content_type="text/csv")
+    fetch_outcome("ledighedsprocent_unge", client(dst))
+    load_panel.cache_clear()
+    next(cache.glob("*.parquet")).write_bytes(b"PAR1 cut off")
+    with pytest.raises(DataError, match="ledighedsprocent_unge: the cached table .* cannot be used .*; fetch it again: "
+                                        "evaltools data fetch --outcome ledighedsprocent_unge"):
+        load_panel("ledighedsprocent_unge")
+    assert main(["check", str(root / "params" / "fetched" / "lejre-unge.yaml")]) != 0
+    err = capsys.readouterr().err
+    assert "cannot be used" in err and "Traceback" not in err and err.count("\n") == 1, err
+    # in a batch it is that report's failure alone, not the batch's
+    from evaltools.runner.jobs import plan_jobs
+
+    jobs = {j.name: j for j in plan_jobs([root / "params" / "lejre.yaml", root / "params" / "fetched" / "lejre-unge.yaml"])}
+    assert jobs["lejre"].error is None and "cannot be used" in jobs["lejre-unge"].error

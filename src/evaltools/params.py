@@ -196,6 +196,7 @@ def check_against_data(params: ReportParams, path: str | Path = "<params>") -> N
     # here, not at the top: a batch worker unpickles params without pandas and the data
     from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
     from evaltools.design import DesignError, make_design
+    from evaltools.errors import DataError
     from evaltools.periods import PeriodError
 
     if isinstance(params.kommune, list) and not params.kommune:
@@ -216,7 +217,7 @@ def check_against_data(params: ReportParams, path: str | Path = "<params>") -> N
         raise ParamsError(path, str(exc), "outcome") from None
     try:
         panel = load_panel(params.outcome)
-    except DataNotCachedError as exc:
+    except DataError as exc:  # not fetched, or a damaged table in the cache: this report's problem alone
         raise ParamsError(path, str(exc), "outcome") from None
     comparison = params.comparison
     try:
@@ -235,6 +236,7 @@ def check_goals(params: ReportParams, path: str | Path = "<params>") -> None:
     """A plan with several goals: at least one goal, known outcomes, one frequency, one design."""
     from evaltools.data import DataNotCachedError, UnknownOutcomeError, get_outcome, load_panel
     from evaltools.design import DesignError, make_design
+    from evaltools.errors import DataError
     from evaltools.periods import PeriodError
 
     goals = params.goals
@@ -261,6 +263,8 @@ def check_goals(params: ReportParams, path: str | Path = "<params>") -> None:
             panel = load_panel(goal.outcome)
         except DataNotCachedError:
             continue  # listed in the report as 'data not fetched', with the command that fetches it
+        except DataError as exc:
+            raise ParamsError(path, f"{exc} (goal {i})", "goals") from None
         try:
             make_design(panel, params.kommune, params.start, pre_start=params.pre_start, post_end=params.post_end,
                         comparison=params.comparison, scale=params.scale)

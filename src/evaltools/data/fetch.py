@@ -42,7 +42,31 @@ def fetch_outcome(outcome_id: str, client: DstClient | None = None) -> Path:
         raise InputError(f"{outcome_id} is {outcome.origin}, not fetched from DST")
     with client or DstClient() as c:
         fetched = c.data(outcome.table, outcome.query, since=outcome.since)
+    _check_complete(fetched, outcome)
     return _store(fetched, outcome_id)
+
+
+def _check_complete(fetched: Fetched, outcome) -> None:
+    """Refuse an answer no report could use (a cut-off or partial answer), before it replaces the
+    cache: it would otherwise stop every later check, run and batch that names the outcome."""
+    from evaltools.data.snapshot_io import build_panel, to_long
+    from evaltools.errors import DataError
+
+    time_var = fetched.info.time_variable.id
+    time_col = next((c for c in fetched.frame.columns if c.upper() == time_var.upper()), time_var)
+    why = None
+    try:
+        long = to_long(fetched.frame, _area_variable(fetched), time_col, outcome.kind)
+        panel = build_panel(outcome, long, {}) if not long.empty else None
+    except (ValueError, KeyError, DataError) as exc:
+        why = f"it cannot be read as a kommune table ({exc})"
+    else:
+        if panel is None or len(panel.periods) < 2 or panel.values.notna().any(axis=1).sum() < 2:
+            n_periods = 0 if panel is None else len(panel.periods)
+            why = f"it holds {len(fetched.frame)} row(s), {n_periods} complete period(s)"
+    if why:
+        raise DataError(f"StatBank's answer for {outcome.id} ({outcome.table}) is not a usable table: {why}; "
+                        "nothing was cached (an earlier fetch, if any, is kept); try again later")
 
 
 def fetch_table(table: str, variables: dict, *, since: str | None = None, lang: str = "da",

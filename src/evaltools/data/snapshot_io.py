@@ -155,6 +155,14 @@ _CACHED: dict[tuple, Panel] = {}
 
 
 def _read_cached_panel(outcome: Outcome, meta: dict, path) -> Panel:
+    try:
+        return _panel_from_cache(outcome, meta, path)
+    except (ValueError, KeyError, OSError) as exc:  # a damaged or cut-off table: one line, not a traceback
+        how = "import it again" if outcome.origin == "import" else f"fetch it again: evaltools data fetch --outcome {outcome.id}"
+        raise DataError(f"{outcome.id}: the cached table {path.name} cannot be used ({exc}); {how}") from None
+
+
+def _panel_from_cache(outcome: Outcome, meta: dict, path) -> Panel:
     frame = pd.read_parquet(path)
     long = frame if outcome.origin == "import" else to_long(frame, meta["area"], meta["time"], outcome.kind)
     # facts only: evaltools.report.source says them in the report's language
