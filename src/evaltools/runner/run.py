@@ -150,6 +150,7 @@ def run_report(
     params_file, out_dir = Path(params_file), Path(out_dir)
     before = processes.children()
     eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
+    written = False  # the report's files are complete on disk
     try:
         from evaltools.params import load_params  # the data it checks against loads while the kernel starts
 
@@ -162,7 +163,6 @@ def run_report(
             raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
         check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
         preload(formats)  # while the kernel is still starting
-        written = False
         with interrupts.handle_interrupts():
             metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
             # the last step: a signal while the files are renamed comes too late to stop anything, and
