@@ -147,6 +147,19 @@ def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
     assert again.rows[0]["run"] == "built"
     assert len(pdf.read_bytes()) > 2000 and pdf.read_bytes()[-6:].strip().endswith(b"%%EOF")
     assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # intact: kept
+    sidecar = pdf.parent / "lejre.evaltools.json"
+    sidecar.write_bytes(sidecar.read_bytes() + b"junk")  # its record damaged: it was not "not made by this batch"
+    row = run_batch([params], out_dir=out, workers=1, progress=False).rows[0]
+    assert (row["status"], row["error"]) == ("failed", f"{pdf} already exists, but its record lejre.evaltools.json is "
+                                                       "damaged, so what it holds is not known; rebuild it with --force")
+
+
+def test_a_report_that_cannot_be_written_names_the_file_not_its_temporary_twin():
+    from evaltools.runner.executors import _write_error
+
+    exc = PermissionError(13, "Permission denied", "/r/b/eksempel-lejre/.eksempel-lejre.pdf.nhe86dnb.part")
+    assert _write_error(exc) == ("cannot write /r/b/eksempel-lejre/eksempel-lejre.pdf: Permission denied; check that "
+                                 "the folder /r/b/eksempel-lejre can be written to")
 
 
 def test_the_users_own_manifest_or_overview_in_the_folder_is_never_overwritten(tmp_path):

@@ -38,6 +38,9 @@ def test_example_params_file_is_valid(root):
         ("comparison: reest\n", "comparison", "(comparison is rest, national, or one or more kommuner)"),
         ("claim:\n  text: x\n  value: ti\n", "claim.value", "valid number"),
         ("pre_start: 2010K5\n", "pre_start", "pre_start: '2010K5' is not a period"),
+        ("claim:\n  text: x\n  value: \"-77,3\"\n", "claim.value", "write it with a decimal point: -77.3"),
+        ("report_date: 03-12-2026\n", "report_date", "write the date as YYYY-MM-DD, e.g. 2026-12-03"),
+        ("claim: Ledigheden faldt\n", "claim", "claim: should be a mapping of keys (text, source, measure, value, exact)"),
     ],
 )
 def test_errors_name_the_key_and_the_file(tmp_path, extra, key, fragment):

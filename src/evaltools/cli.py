@@ -205,7 +205,8 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     metas = cache.entries()
     for m in metas:
         name = m.get("outcome") or "-"
-        print(f"  {name:<28} {m.get('table', ''):<8} {m.get('rows', 0):>8} rows  fetched {m.get('fetched_at', '')}")
+        how = (f"imported from {m.get('file', '?')}" if m.get("table") == "import" else "fetched")
+        print(f"  {name:<28} {m.get('table', ''):<8} {m.get('rows', 0):>8} rows  {how} {m.get('fetched_at', '')}")
     if not metas:
         print("  (none)")
     fetchable = [o.id for o in OUTCOMES.values() if o.origin == "dst" and o.id not in {m.get("outcome") for m in metas}]

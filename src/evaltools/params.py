@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from pathlib import Path
 from typing import Literal, Union
 
@@ -144,7 +145,16 @@ def _first_error(path: Path, exc: ValidationError) -> ParamsError:
     if err["type"] == "value_error":  # our own validators: the message is the whole story
         return ParamsError(path, str(err["ctx"]["error"]), key)
     given = err.get("input")
-    return ParamsError(path, f"{err['msg'].lower()} (got {given!r})", key)
+    hint = ""
+    if err["type"] == "float_parsing" and isinstance(given, str) and re.fullmatch(r"\s*[-+−]?\d+,\d+\s*", given):
+        hint = f"; write it with a decimal point: {given.strip().replace(',', '.').replace('−', '-')}"
+    elif err["type"].startswith(("date_", "datetime_")):
+        hint = "; write the date as YYYY-MM-DD, e.g. 2026-12-03"
+    elif err["type"] in ("model_type", "dict_type"):
+        fields = list(Claim.model_fields) if key == "claim" else list(Goal.model_fields) if str(key).startswith("goals") else []
+        return ParamsError(path, f"should be a mapping of keys ({', '.join(fields)}) on indented lines below it, "
+                                 f"not {given!r}", key)
+    return ParamsError(path, f"{err['msg'].lower()} (got {given!r}){hint}", key)
 
 
 def _read_text(path: Path) -> str:

@@ -198,8 +198,10 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             continue
         existing = [p for p in targets_.values() if p.exists()]
         if existing and done is None and not force:  # not made by a batch: never overwrite silently
-            rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(),
-                              "error": f"{existing[0]} already exists and was not made by this batch; use --force"}
+            why = (f"{existing[0]} already exists, but its record {sidecar.name} is damaged, so what it holds is not "
+                   "known; rebuild it with --force" if sidecar.exists() else
+                   f"{existing[0]} already exists and was not made by this batch; use --force")
+            rows[job.name] = {**row, "status": "failed", "run": "", "finished_at": now(), "error": why}
             continue
         others = other_outputs(job.name, folder, formats)
         kept = {fmt: str(p) for fmt, p in others.items() if fmt in built_now}

@@ -96,8 +96,22 @@ def execute_job(spec: JobSpec) -> dict:
     except NotebookFailedError as exc:
         cell = f"{exc.cell} ({exc.line})" if exc.line else exc.cell
         return {"status": "failed", "error": exc.error, "cell": cell}
+    except OSError as exc:  # a folder the report cannot be written to: name the file, not its temporary twin
+        return {"status": "failed", "error": _write_error(exc), "cell": None}
     except Exception as exc:  # one report's failure must not stop the batch
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "cell": None}
+
+
+def _write_error(exc: OSError) -> str:
+    """'cannot write reports/x/x.pdf: Permission denied; ...' for '.x.pdf.nhe86dnb.part'."""
+    import re
+
+    if not exc.filename:
+        return f"{type(exc).__name__}: {exc}"
+    path = Path(exc.filename)
+    if m := re.fullmatch(r"\.(.+)\.[^.]+\.part", path.name):  # runner.io's temporary file
+        path = path.with_name(m[1])
+    return f"cannot write {path}: {exc.strerror or exc}; check that the folder {path.parent} can be written to"
 
 
 def _stop_worker(signum: int) -> None:
