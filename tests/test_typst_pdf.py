@@ -246,6 +246,32 @@ def test_an_image_file_next_to_the_notebook_is_in_the_pdf_and_a_missing_one_is_r
         EvaltoolsPDFExporter(pdf_engine=engine).from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
 
 
+@pytest.mark.slow
+def test_a_local_image_keeps_its_natural_size_inline_or_on_its_own(executed, tmp_path):
+    """A 300x200 PNG written inside a paragraph came out 6 mm wide (1200 ppi, a line's height), and
+    on its own it was blown up to the column (44 ppi). Both are now as the notebook shows them:
+    96 pixels to the inch (pdfimages -list, poppler-utils)."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not shutil.which("pdfimages"):
+        pytest.skip("pdfimages (poppler-utils) is not installed")
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(tmp_path / "kort.png")
+    Image.new("RGB", (301, 200), (30, 30, 200)).save(tmp_path / "eget.png")
+    nb = copy.deepcopy(executed)
+    nb.cells.insert(4, nbformat.v4.new_markdown_cell("Billede her:\n![Kort over KORTBILLEDE](kort.png)"))
+    nb.cells.insert(5, nbformat.v4.new_markdown_cell("![Eget billede](eget.png)"))
+    body, _ = EvaltoolsPDFExporter(pdf_engine="typst").from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})
+    (tmp_path / "own.pdf").write_bytes(body)
+    listing = subprocess.run(["pdfimages", "-list", str(tmp_path / "own.pdf")], capture_output=True, text=True).stdout
+    ppi = {int(cols[3]): (int(cols[12]), int(cols[13])) for cols in (line.split() for line in listing.splitlines()[2:])
+           if len(cols) > 13 and cols[4] == "200" and cols[3] in ("300", "301")}
+    assert set(ppi) == {300, 301}, listing
+    assert all(abs(x - 96) <= 1 and abs(y - 96) <= 1 for x, y in ppi.values()), ppi
+
+
 def test_engine_comes_from_config_then_environment_then_default(monkeypatch):
     monkeypatch.delenv("EVALTOOLS_PDF_ENGINE", raising=False)
     assert EvaltoolsPDFExporter().pdf_engine == "typst"

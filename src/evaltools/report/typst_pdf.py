@@ -10,6 +10,7 @@ the same on every machine and system fonts are never scanned.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import threading
@@ -137,6 +138,21 @@ def notebook_blocks(nb, lang: str = "da", folder: Path | None = None) -> list[di
     return blocks
 
 
+def _natural_width(image: dict) -> float | None:
+    """A raster image's width as a browser shows it (96 pixels to the inch), in inches; None for SVG
+    (drawn to the column's width) or an image Pillow cannot read. A small picture is not blown up to
+    the column's width, and one inside a paragraph is not shrunk to the line's height."""
+    if image["mime"] not in ("image/png", "image/jpeg"):
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(image["data"])) as im:
+            return im.size[0] / 96
+    except Exception:  # noqa: BLE001 - an unreadable image keeps the column width
+        return None
+
+
 def _externalise(node, folder: Path, counter: list[int]):
     """Write every image to its own file and put its file name in the tree (JSON carries no bytes)."""
     if isinstance(node, list):
@@ -148,7 +164,7 @@ def _externalise(node, folder: Path, counter: list[int]):
             counter[0] += 1
             name = f"image-{counter[0]}.{EXTENSIONS[image['mime']]}"
             (folder / name).write_bytes(image["data"])
-            node["image"] = {"path": name, "format": EXTENSIONS[image["mime"]]}
+            node["image"] = {"path": name, "format": EXTENSIONS[image["mime"]], "width_in": _natural_width(image)}
         for value in node.values():
             if isinstance(value, (list, dict)):
                 _externalise(value, folder, counter)
