@@ -396,3 +396,20 @@ def test_an_unknown_language_in_the_parameters_cell_is_one_input_error():
 
     with pytest.raises(InputError, match=r"^language: should be 'da' or 'en' \(got 'de'\)$"):
         Report.build(kommune="Lejre", outcome="kontanthjaelp_nettoledige", start="2012K3", language="de")
+
+
+@pytest.mark.parametrize("start, danish", [
+    ("2016-01-01", "Fejl i input: start: '2016-01-01' er en dato, ikke en periode: skriv 2016K1 for dens kvartal "
+                   "(eller 2016 for året)"),
+    ("2030K1", "Fejl i input: start 2030K1 ligger uden for data for fuldtidsbeskaeftigede (2008K1-2025K3)"),
+])
+def test_a_danish_notebooks_period_errors_are_danish(start, danish):
+    """'Fejl i input: start: ... is not a period' mixed the two languages in a Danish notebook."""
+    from evaltools.errors import InputError
+    from evaltools.evaluation import evaluate
+    from evaltools.jupyter import short_error_line
+
+    with pytest.raises(InputError) as info:
+        evaluate("Horsens", "fuldtidsbeskaeftigede", start)
+    assert short_error_line(info.value, "da") == danish
+    assert short_error_line(info.value, "en").startswith("Input error: start")

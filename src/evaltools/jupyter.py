@@ -56,7 +56,22 @@ def _danish(exc: InputError) -> str:
         if m:
             text = f"Ukendt mål '{m.group(1)}'."
             return text + (f" Mente du: {m.group(2)}?" if m.group(2) else "") + " Se evaltools.outcomes()."
-    return str(exc)
+    message = str(exc)
+    for pattern, danish in _DANISH:
+        if m := re.fullmatch(pattern, message):
+            return danish.format(*(g or "" for g in m.groups()))
+    return message
+
+
+# the period and window errors an evaluator meets most in the parameters cell, in Danish
+_DANISH = [
+    (r"(\w+: )?'([^']*)' is a date, not a period: write (\S+) for its quarter \(or (\d+) for its year\)",
+     "{0}'{1}' er en dato, ikke en periode: skriv {2} for dens kvartal (eller {3} for året)"),
+    (r"(\w+: )?'([^']*)' is not a period: write a quarter as 2012K3 \(or 2012Q3\) or a year as 2012(.*)",
+     "{0}'{1}' er ikke en periode: skriv et kvartal som 2012K3 eller et år som 2012"),
+    (r"start (\S+) is outside the data for (.+) \((\S+)\)",
+     "start {0} ligger uden for data for {1} ({2})"),
+]
 
 
 def short_error_line(exc: InputError, language: str = "da") -> str:

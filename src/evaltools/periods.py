@@ -42,6 +42,10 @@ def parse_period(value: str | int | pd.Period, freq: str | None = None, generic:
             period = pd.Period(year=int(m[1]), month=int(m[2]), freq="M")
         elif generic and _INTEGER.match(text):
             period = int(text)
+        elif m := re.match(r"^\s*(\d{4})-(\d{2})-\d{2}\s*$", text):  # "2016-01-01": say which period it is in
+            year, month = int(m[1]), int(m[2])
+            raise PeriodError(f"'{value}' is a date, not a period: write {year}K{(month - 1) // 3 + 1} for its quarter "
+                              f"(or {year} for its year)")
         else:
             raise PeriodError(
                 f"'{value}' is not a period: write a quarter as 2012K3 (or 2012Q3) or a year as 2012"
