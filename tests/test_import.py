@@ -313,3 +313,34 @@ def test_overview_claims_and_plan_pages_credit_own_data_and_name_its_hash(tmp_pa
         text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
         assert "Kilde: egne data" in text and "data 0123456789ab" in text and "Danmarks Statistik" not in text
     assert outcomes_credit(["import:unge", "kontanthjaelp_nettoledige"], "en") == "Source: own data; Source: Statistics Denmark"
+
+
+def test_compressed_binary_and_utf16_files_are_one_line_or_read(tmp_path, cache, capsys):
+    """A gzipped CSV ended in two chained UnicodeDecodeError tracebacks; a UTF-16 file (Excel's
+    'Unicode text') was refused as having no header row."""
+    import gzip
+
+    frame = _good(n_quarters=8)
+    text = frame.to_csv(sep=";", index=False)
+    (tmp_path / "t.csv.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    (tmp_path / "bin.csv").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "u16.csv").write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    for name, says in (("t.csv.gz", "is a compressed (gzip) file, not a CSV text file; unpack it"),
+                       ("bin.csv", "is not a text file (it holds binary data)")):
+        assert main(["data", "import", str(tmp_path / name), "--name", "x", "--label", "x"]) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert main(["data", "import", str(tmp_path / "u16.csv"), "--name", "u", "--label", "u"]) == 0
+    assert "note: read as UTF-16" in capsys.readouterr().out
+    assert load_panel("import:u").values.loc["350"].tolist() == frame.loc[frame["Kommune"] == "Lejre", "Antal"].tolist()
+
+
+def test_value_column_ignores_case_and_a_wrong_one_is_named(tmp_path, cache):
+    path = tmp_path / "l.csv"
+    frame = _rates("{:.1f}").rename(columns={"Værdi": "Ledighed"})
+    frame.to_csv(path, sep=";", index=False)
+    assert import_table(path, name="l", label="l", kind="rate", unit="procent", value_column="ledighed").rows > 0
+    with pytest.raises(ImportValidationError) as info:
+        import_table(path, name="l", label="l", kind="rate", unit="procent", value_column="Ledighd")
+    assert str(info.value.errors[0]) == ("row 1: no column 'Ledighd' (did you mean 'Ledighed'?); the columns are: "
+                                         "Kommune, Kvartal, Ledighed")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import re
 import zipfile
@@ -93,11 +94,26 @@ def _lines(path: Path, value_column: str | None = None) -> tuple[list[list[str]]
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (ValueError, zipfile.BadZipFile) as exc:  # not really an Excel file
         raise InputError(f"{path}: cannot be read as an Excel file ({exc}); save it as .xlsx or CSV") from None
+    if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
+        kind = "gzip" if data[:2] == b"\x1f\x8b" else "zip"
+        raise InputError(f"{path}: is a compressed ({kind}) file, not a CSV text file; unpack it and import the CSV inside")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16 with a byte-order mark
+        try:
+            return _split(data.decode("utf-16"), value_column), "read as UTF-16 (Excel's Unicode text)"
+        except UnicodeDecodeError:
+            pass
     try:
         return _split(data.decode("utf-8-sig"), value_column), None
     except UnicodeDecodeError:
-        # Excel on Windows saves CSV as Windows-1252
+        pass
+    if b"\x00" in data[:4096]:  # text never holds NUL bytes: a binary file named .csv
+        raise InputError(f"{path}: is not a text file (it holds binary data); save the table as CSV or .xlsx")
+    # Excel on Windows saves CSV as Windows-1252
+    try:
         return _split(data.decode("cp1252"), value_column), "read as Windows-1252 (the file is not UTF-8)"
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at position "
+                         f"{exc.start}); save it as CSV (UTF-8) and import it again") from None
 
 
 def _split(text: str, value_column: str | None = None) -> list[list[str]]:
@@ -115,7 +131,9 @@ def _is_header(cells: list[str], value_column: str | None = None) -> bool:
     """A row naming an area, a period and a value column (``value_column`` when the user named one)."""
     if _column(cells, AREA) is None or _column(cells, PERIOD) is None:
         return False
-    return value_column.strip() in [str(c).strip() for c in cells] if value_column else bool(_value_columns(cells))
+    if value_column:
+        return value_column.strip().lower() in [str(c).strip().lower() for c in cells]
+    return bool(_value_columns(cells))
 
 
 THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")  # 1.234 or 12.345.678: Danish thousands, or a decimal point
@@ -190,10 +208,11 @@ def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -
             a, p = _column(cells, AREA), _column(cells, PERIOD)
             names = [str(c).strip() for c in cells]
             if value_column is not None:
-                if value_column.strip() not in names:
+                lower = [n.lower() for n in names]
+                if value_column.strip().lower() not in lower:
                     raise ImportValidationError(path, [RowError(h + 1, f"no column '{value_column}'; the columns are: "
                                                                        f"{', '.join(names)}")])
-                v = names.index(value_column.strip())
+                v = lower.index(value_column.strip().lower())
             else:
                 candidates = _value_columns(cells)
                 if len(candidates) > 1:
@@ -207,6 +226,14 @@ def _rows(lines: list[list[str]], path: Path, value_column: str | None = None) -
                 if any(cells):  # blank lines are skipped
                     out.append((n, cells[a], cells[p], cells[v]))
             return out
+    if value_column is not None:  # a header with an area and a period, but not the column the user named
+        for h, cells in enumerate(lines[:30]):
+            if _column(cells, AREA) is not None and _column(cells, PERIOD) is not None:
+                names = [str(c).strip() for c in cells]
+                close = difflib.get_close_matches(value_column.strip(), names, n=1)
+                maybe = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ImportValidationError(path, [RowError(h + 1, f"no column '{value_column}'{maybe}; the columns "
+                                                                   f"are: {', '.join(names)}")])
     first = ", ".join(lines[0]) if lines else "(empty file)"
     raise ImportValidationError(path, [RowError(1, f"no header row with an area, a period and a value column; "
                                                    f"expected one of each of: {', '.join(AREA)} / {', '.join(PERIOD)} / "
