@@ -312,7 +312,10 @@ def test_overview_claims_and_plan_pages_credit_own_data_and_name_its_hash(tmp_pa
     for pdf in (render_overview([row], "egne", "da"), render_claims_overview([row], "da")):
         text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
         assert "Kilde: egne data" in text and "data 0123456789ab" in text and "Danmarks Statistik" not in text
-    assert outcomes_credit(["import:unge", "kontanthjaelp_nettoledige"], "en") == "Source: own data; Source: Statistics Denmark"
+    assert outcomes_credit(["import:unge", "kontanthjaelp_nettoledige"], "en") == "Source: own data; Statistics Denmark"
+    plan = {"kommune": "Lejre", "name": "plan", "claim": "Fem af seks mål", "data_hash": "fedcba987654"}
+    text = " ".join(PdfReader(io.BytesIO(render_claims_overview([], "da", [plan]))).pages[0].extract_text().split())
+    assert "data fedcba987654" in text  # a batch of plans only: the plans' data, not a blank
 
 
 def test_compressed_binary_and_utf16_files_are_one_line_or_read(tmp_path, cache, capsys):

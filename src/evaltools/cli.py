@@ -139,6 +139,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"claims overview: {result.claims}", file=sys.stderr)
     if result.overview:
         print(result.overview)
+    elif any(r.get("status") == "ok" for r in result.rows):
+        print("note: no overview.pdf: every finished report is a plan with several goals, and each plan's report "
+              "is its own overview", file=sys.stderr)
     return EXIT_FAILED if failed else 0
 
 

@@ -51,7 +51,7 @@ def render_claims_overview(rows: list[dict], language: str = "da", plans: list[d
             "verdict": L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
         })
     source = outcomes_credit([r.get("outcome") for r in rows], language)
-    footer = f"{source} · evaltools · data " + ", ".join(dict.fromkeys(str(r["data_hash"]) for r in rows
+    footer = f"{source} · evaltools · data " + ", ".join(dict.fromkeys(str(r["data_hash"]) for r in [*rows, *(plans or [])]
                                                                      if r.get("data_hash")))
     if language == "da":
         intro = ("Hver påstand er holdt op mod udviklingen i sammenligningsgruppen med samme metode "

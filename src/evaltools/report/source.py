@@ -95,4 +95,8 @@ def outcomes_credit(outcomes, language: str = "da") -> str:
             lines.append(credit(load_panel(outcome).source, language))
         except (EvaltoolsError, LookupError, ValueError):
             continue
-    return "; ".join(dict.fromkeys(lines)) or credit({}, language)
+    lines = list(dict.fromkeys(lines))
+    if not lines:
+        return credit({}, language)
+    word = "Kilde: " if _lang(language) == "da" else "Source: "  # "Kilde: egne data; Danmarks Statistik"
+    return "; ".join([lines[0]] + [x[len(word):] if x.startswith(word) else x for x in lines[1:]])

@@ -132,9 +132,10 @@ def run_batch(
             _refuse_to_drop_reports(folder, jobs)
             if not force and (foreign := foreign_files(folder)):
                 names = ", ".join(p.name for p in foreign)
+                it = "it" if len(foreign) == 1 else "them"
                 raise InputError(f"{folder} holds {names}, not written by an evaltools batch (or changed since); the "
-                                 "batch would overwrite it. Move it away, build into another folder with --name, or "
-                                 "replace it with --force")
+                                 f"batch would overwrite {it}. Move {it} away, build into another folder with --name, "
+                                 f"or replace {it} with --force")
             nb_path = find_notebook(jobs[0].params_file, Path(notebook) if notebook else None)
             runnable = [j for j in jobs if j.error is None]
             if runnable:  # strict parameters: an undeclared key fails here, before any kernel starts
