@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from pathlib import Path
 
 # JupyterLab installs rfc3987-syntax, and jsonschema (imported by nbformat) then builds its IRI
@@ -428,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # the command is done and has said so: a Ctrl-C while the interpreter shuts down (kernel
+            # clients, threads) must not turn a finished run into one killed by the signal
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":
