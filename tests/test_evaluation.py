@@ -333,3 +333,20 @@ def test_a_named_comparison_group_keeps_its_capitals_in_the_table_and_legend():
     assert scaled_comparison_label(ev) == "Vejle, Aarhus og Silkeborg, skaleret til Horsens' størrelse"
     labels = [line.get_label() for line in plot_trends(ev).axes[0].lines]  # the lines are labelled directly
     assert "Vejle, Aarhus og Silkeborg" in labels, labels
+
+
+def test_a_level_scale_rates_table_subtracts_to_its_change():
+    """Horsens' unemployment rate against the other kommuner' average, from 2016: at one decimal the
+    table read '5,1 4,0 −1,2' (5,134 -> 3,970); a reader subtracting got −1,1."""
+    import html
+    import re
+
+    from evaltools.report.sections import Report
+
+    r = Report.build(kommune="Horsens", outcome="ledighedsprocent", start="2016", initiative="X")
+    text = re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html.unescape(r.numbers().html)))
+    rows = re.findall(r"(Horsens|Gennemsnittet af de øvrige kommuner) (\d+,\d\d) (\d+,\d\d) \u2212(\d+,\d\d)", text)
+    assert len(rows) == 2, text[:400]
+    for _, before, after, change in rows:
+        to = lambda x: float(x.replace(",", "."))  # noqa: E731
+        assert round(to(before) - to(after), 2) == to(change)

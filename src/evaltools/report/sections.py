@@ -260,18 +260,20 @@ class Report(ReportBase):
         ev, L, lang = self.evaluation, self.L, self.language
         pre, post = ev.design.describe_windows(lang)
         log = ev.design.scale == "log"
-        dec = 1 if ev.outcome.kind == "rate" else 0
+        # a rate's means and change to two decimals: at one, 5,1 -> 4,0 stood beside a change of -1,2
+        # (5,134 -> 3,970), and a reader subtracting gets -1,1
+        dec = (1 if log else 2) if ev.outcome.kind == "rate" else 0
 
         def change(m):
             if log:
                 return fmt_number(100 * m.change, 1, lang, signed=True) + (" %" if lang == "da" else "%")
-            return fmt_number(m.change, 1 if ev.outcome.kind == "rate" else 0, lang, signed=True)
+            return fmt_number(m.change, dec, lang, signed=True)
 
         # on the log scale the change is between geometric means: the table shows those, so that
         # after / before - 1 is the change printed beside them (arithmetic ones did not divide out)
         means = ((ev.kommune.name, ev.treated_means), (scaled_comparison_label(ev, lang), ev.comparison_means))
         def shown(m):  # a small count gets a decimal: 57 -> 53 does not give the -7.0 % beside it
-            d = 1 if min(abs(x) for x in m.shown) < 100 else dec
+            d = max(dec, 1) if min(abs(x) for x in m.shown) < 100 else dec
             return fmt_number(m.shown[0], d, lang), fmt_number(m.shown[1], d, lang)
 
         groups = [{"name": name, "pre": shown(m)[0], "post": shown(m)[1], "change": change(m)} for name, m in means]
