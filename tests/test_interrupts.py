@@ -273,3 +273,21 @@ def test_changed_data_rebuilds_and_same_named_files_give_two_reports(root, tmp_p
     assert f"data {new_hash}" in page1 and old_hash not in page1
     fresh = evaluate("Lejre", "import:qa", "2012K3", pre_start="2010K3", post_end="2013K2")
     assert rows["a-same"]["estimate"] == pytest.approx(fresh.effect, rel=1e-12)
+
+
+def test_an_existing_report_built_from_other_params_says_so(root, tmp_path, executed, monkeypatch):
+    """After a re-import or a params change, `run` answered only 'already exists; use --force'."""
+    from evaltools.runner.run import ReportExistsError
+
+    monkeypatch.setitem(ENGINES, "canned", lambda: CannedEngine(executed))
+    run_report(root / "params" / "lejre.yaml", out_dir=tmp_path, engine="canned", formats=("pdf", "ipynb"))
+    with pytest.raises(ReportExistsError) as same:
+        run_report(root / "params" / "lejre.yaml", out_dir=tmp_path, engine="canned")
+    assert str(same.value) == f"{tmp_path / 'lejre' / 'lejre.pdf'} already exists; use --force to replace it"
+    changed = tmp_path / "params" / "lejre.yaml"
+    changed.parent.mkdir()
+    changed.write_text((root / "params" / "lejre.yaml").read_text(encoding="utf-8").replace("2013K2", "2013K4"),
+                       encoding="utf-8")
+    with pytest.raises(ReportExistsError) as other:
+        run_report(changed, out_dir=tmp_path, engine="canned")
+    assert str(other.value).endswith("lejre.pdf already exists, built with other params; use --force to replace it")

@@ -132,6 +132,28 @@ def render_report(
     return report_metadata(nb), time.perf_counter() - started, rendered
 
 
+def _how_old(params: ReportParams, targets: dict[str, Path], out_dir: Path, stem: str) -> str:
+    """', built from other data (data 832effb8ab13, now c60336dcdfca)' when the existing report's own
+    record (its executed notebook) shows other data or params than a run now would use; '' if the
+    same or unknown."""
+    import nbformat
+
+    from evaltools.hashing import outcomes_hash, params_hash
+
+    ipynb = targets.get("ipynb") or output_paths(stem, out_dir, ["ipynb"])["ipynb"]
+    try:
+        hashes = report_metadata(nbformat.read(str(ipynb), as_version=4)).get("hashes") or {}
+    except Exception:  # noqa: BLE001 - no record, or not one we can read: say nothing more
+        return ""
+    outcomes = [g.outcome for g in params.goals] if params.goals else [params.outcome]
+    now = outcomes_hash(outcomes)
+    if hashes.get("data") and now and hashes["data"] != now:
+        return f", built from other data (data {hashes['data']}, now {now})"
+    if hashes.get("params") and hashes["params"] != params_hash(params.notebook_parameters()):
+        return ", built with other params"
+    return ""
+
+
 def run_report(
     params_file: str | Path,
     *,
@@ -160,7 +182,8 @@ def run_report(
         targets = output_paths(params_file.stem, out_dir, formats)
         existing = [p for p in targets.values() if p.exists()]
         if existing and not force:
-            raise ReportExistsError(f"{existing[0]} already exists; use --force to replace it")
+            raise ReportExistsError(f"{existing[0]} already exists{_how_old(params, targets, out_dir, params_file.stem)}; "
+                                    "use --force to replace it")
         check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
         preload(formats)  # while the kernel is still starting
         with interrupts.handle_interrupts():
