@@ -189,6 +189,41 @@ def test_the_users_own_manifest_or_overview_in_the_folder_is_never_overwritten(t
     assert (folder / "overview.pdf").read_bytes().rstrip().endswith(b"%%EOF")
 
 
+def test_a_batch_killed_between_its_ledger_files_leaves_files_it_still_knows_as_its_own(tmp_path, monkeypatch):
+    """SIGKILL between writing manifest.json and manifest.csv (or overview.pdf and the ledger) left a
+    file whose hash the ledger did not hold: the next batch refused it as the user's own."""
+    from evaltools.runner import ledger as ledger_module
+    from evaltools.runner.ledger import Ledger, foreign_files
+
+    ledger = Ledger(tmp_path)
+    ledger.record({"name": "lejre", "kommune": "Lejre", "status": "ok"})
+    ledger.wrote("overview.pdf", b"%PDF-old")
+    (tmp_path / "overview.pdf").write_bytes(b"%PDF-old")
+    assert foreign_files(tmp_path) == []
+
+    real, written = ledger_module.atomic_write_text, []
+
+    def killed_after_the_first_file(path, text):
+        if written:
+            raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line runs
+        written.append(path.name)
+        return real(path, text)
+
+    monkeypatch.setattr(ledger_module, "atomic_write_text", killed_after_the_first_file)
+    with pytest.raises(KeyboardInterrupt):
+        Ledger(tmp_path).record({"name": "horsens", "kommune": "Horsens", "status": "ok"})
+    monkeypatch.undo()
+    assert foreign_files(tmp_path) == []
+    assert written == ["manifest.json"]  # the record of what the csv may hold comes first
+    ledger = Ledger(tmp_path)
+    ledger.writing("overview.pdf", b"%PDF-new")
+    (tmp_path / "overview.pdf").write_bytes(b"%PDF-new")  # killed here, before ledger.wrote
+    assert foreign_files(tmp_path) == []
+    (tmp_path / "overview.pdf").write_bytes(b"%PDF-the user's")
+    (tmp_path / "manifest.csv").write_text("a,b\n", encoding="utf-8")
+    assert [p.name for p in foreign_files(tmp_path)] == ["manifest.csv", "overview.pdf"]
+
+
 def test_a_batch_that_would_drop_reports_from_the_ledger_is_refused(batch):
     result, params, out = batch
     manifest = (result.folder / "manifest.csv").read_bytes()

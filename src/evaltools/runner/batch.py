@@ -340,6 +340,7 @@ def _write_overviews(result: BatchResult, folder: Path, language: str, ledger: L
         left_out = [r for r in result.rows if r not in ok_rows]  # named on the page: plans, failed reports
         pdf = _overview_pdf(ok_rows, folder.name, language, left_out)
         interrupts.check()  # WeasyPrint may have swallowed the interrupt and drawn a blank figure
+        ledger.writing("overview.pdf", pdf)
         result.overview = atomic_write_bytes(folder / "overview.pdf", pdf)
         ledger.wrote("overview.pdf", pdf)
     else:
@@ -349,6 +350,7 @@ def _write_overviews(result: BatchResult, folder: Path, language: str, ledger: L
     if claim_rows or plans:
         pdf = _claims_pdf(claim_rows, language, plans)
         interrupts.check()
+        ledger.writing("claims.pdf", pdf)
         result.claims = atomic_write_bytes(folder / "claims.pdf", pdf)
         ledger.wrote("claims.pdf", pdf)
     else:

@@ -28,16 +28,23 @@ class Ledger:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.rows: dict[str, dict] = {}
-        # SHA-256 of the batch's own files as last written (manifest.csv, overview.pdf, claims.pdf):
-        # a file of that name the batch did not write is the user's, and is never overwritten
-        self.files: dict[str, str] = dict(batch_files(self.folder) or {})
+        # SHA-256 of the batch's own files (manifest.csv, overview.pdf, claims.pdf): a file of that
+        # name the batch did not write is the user's, and is never overwritten. A new hash is recorded
+        # before its file is written, next to the old one, so a batch killed between the two writes
+        # leaves a file that is still recognised as its own.
+        self.files: dict[str, list[str]] = dict(batch_files(self.folder) or {})
+
+    def writing(self, name: str, data: bytes) -> None:
+        """Record a batch file about to be written: its old and its new content are both the batch's."""
+        self.files[name] = [hashlib.sha256(data).hexdigest(), *self.files.get(name, [])[:1]]
+        self.save()
 
     def wrote(self, name: str, data: bytes | None) -> None:
         """Record a batch file just written (``data``) or removed (None)."""
         if data is None:
             self.files.pop(name, None)
         else:
-            self.files[name] = hashlib.sha256(data).hexdigest()
+            self.files[name] = [hashlib.sha256(data).hexdigest()]
         self.save()
 
     def record(self, row: dict, save: bool = True) -> None:
@@ -52,19 +59,21 @@ class Ledger:
         writer.writeheader()
         for row in rows:
             writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in COLUMNS})
-        atomic_write_text(self.folder / "manifest.csv", buf.getvalue())
-        self.files["manifest.csv"] = hashlib.sha256(buf.getvalue().encode("utf-8")).hexdigest()
+        new = hashlib.sha256(buf.getvalue().encode("utf-8")).hexdigest()
+        old = [h for h in self.files.get("manifest.csv", [])[:1] if h != new]
+        self.files["manifest.csv"] = [new, *old]  # the old one too: the json is written first
         atomic_write_text(self.folder / "manifest.json",
                           json.dumps({"reports": rows, "files": self.files}, indent=1, ensure_ascii=False,
                                      default=str) + "\n")
+        atomic_write_text(self.folder / "manifest.csv", buf.getvalue())
 
 
 BATCH_FILES = ("manifest.csv", "overview.pdf", "claims.pdf")
 
 
-def batch_files(folder: Path) -> dict[str, str] | None:
-    """The batch files' recorded hashes from manifest.json; {} for a ledger from before they were
-    recorded; None when there is no evaltools ledger there."""
+def batch_files(folder: Path) -> dict[str, list[str]] | None:
+    """The batch files' recorded hashes from manifest.json (the newest first); {} for a ledger from
+    before they were recorded; None when there is no evaltools ledger there."""
     try:
         ledger = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -72,7 +81,10 @@ def batch_files(folder: Path) -> dict[str, str] | None:
     if not isinstance(ledger, dict) or not isinstance(ledger.get("reports"), list):
         return None
     files = ledger.get("files")
-    return dict(files) if isinstance(files, dict) else {}
+    if not isinstance(files, dict):
+        return {}
+    return {name: [h] if isinstance(h, str) else [x for x in h if isinstance(x, str)]
+            for name, h in files.items() if isinstance(h, (str, list))}
 
 
 def foreign_files(folder: Path) -> list[Path]:
@@ -89,7 +101,7 @@ def foreign_files(folder: Path) -> list[Path]:
             continue
         if recorded is None:
             found.append(path)
-        elif recorded and (name not in recorded or _sha256(path) != recorded[name]):
+        elif recorded and _sha256(path) not in recorded.get(name, []):
             found.append(path)  # (an empty record: a ledger from before hashes were kept; trusted)
     return found
 
