@@ -48,3 +48,26 @@ def test_first_line_of_a_cell_keeps_whole_words():
     assert first_line(line + "\noutcome = 1") == 'kommune = "Lejre"  # navn, kode (350) eller slug…'
     assert first_line("x = 1\ny = 2") == "x = 1"
     assert first_line("a" * 70) == "a" * 60 + "…"  # one long word: cut where it must be
+
+
+def test_own_pandas_tables_in_a_danish_report_get_a_decimal_comma():
+    """'1.234' is one thousand and more to a Danish reader: a user's own table must not say it of 1.234."""
+    import pandas as pd
+
+    from evaltools.formatting import DecimalComma, use_number_format
+
+    df = pd.DataFrame({"andel": [0.35, 1.234, float("nan")], "personer": [1234, 250, 7], "lille": [1e-7, 2.0, 1e20]})
+    try:
+        use_number_format("da")
+        html = df.to_html()
+        assert "<td>0,35</td>" in html and "<td>1,234</td>" in html and "<td>NaN</td>" in html
+        assert "<td>1234</td>" in html  # whole numbers as pandas shows them: no separator to misread
+        assert "<td>1,000000e-07</td>" in html and "<td>2,0</td>" in html and "<td>1,000000e+20</td>" in html
+        use_number_format("en")
+        assert "<td>0.350</td>" in df.to_html()  # pandas' own display again
+        pd.set_option("display.float_format", "{:.1f}".format)  # the user's own choice stays
+        use_number_format("da")
+        assert "<td>0.3</td>" in df.to_html()
+        assert repr(DecimalComma()) == "evaltools.formatting.DecimalComma()"
+    finally:
+        pd.reset_option("display.float_format")

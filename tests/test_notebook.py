@@ -189,6 +189,7 @@ PYPLOT = ("import matplotlib.pyplot as plt\nimport seaborn as sns\n"
           "ax.set_title('Unge i job efter forløbet')\nplt.show()")
 HELPER = ("fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
           "evaltools.figure(fig, alt='En linje, der stiger fra 1 til 3.')")
+TABLE = "import pandas as pd\npd.DataFrame({'andel i job': [0.35, 1.234]}, index=['før', 'efter'])"
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +200,8 @@ def evaluator(tmp_path_factory, root):
     plain = report_notebook(folder / "params" / "eksempel.yaml", folder / "notebooks" / "plain.ipynb")
     own = folder / "notebooks" / "own.ipynb"
     nb = nbformat.read(plain, as_version=4)
-    nb.cells += [new_markdown_cell(f"## Jobcentrets vurdering\n\n{OWN_TEXT}"), new_code_cell(PYPLOT), new_code_cell(HELPER)]
+    nb.cells += [new_markdown_cell(f"## Jobcentrets vurdering\n\n{OWN_TEXT}"), new_code_cell(PYPLOT), new_code_cell(HELPER),
+                 new_code_cell(TABLE)]
     nbformat.write(nb, own)
     executed = {name: execute(path, folder / "notebooks") for name, path in (("plain", plain), ("own", own))}
     pdfs = {}
@@ -214,7 +216,7 @@ def evaluator(tmp_path_factory, root):
 def test_own_figures_show_once_inline_as_svg_with_alt_text(evaluator):
     _, executed, _ = evaluator
     nb = executed["own"]
-    pyplot_out, helper_out = nb.cells[-2].outputs, nb.cells[-1].outputs
+    pyplot_out, helper_out = nb.cells[-3].outputs, nb.cells[-2].outputs
     assert [o.output_type for o in pyplot_out] == ["display_data"]  # shown once, not twice
     assert "image/svg+xml" in pyplot_out[0].data and "image/png" not in pyplot_out[0].data
     assert pyplot_out[0].metadata["image/svg+xml"]["alt"] == "Unge i job efter forløbet"  # the title
@@ -242,6 +244,8 @@ def test_own_figures_and_text_reach_the_pdf_as_vector_graphics(evaluator):
         images = [x for page in pdf.pages for x in page.get_images()]
     assert images == []
     assert "¶" not in text
+    # the evaluator's own table: decimal commas as in the report's numbers ('1.234' would read as 1234)
+    assert "andel i job" in text and "0,35" in text and "1,234" in text and "1.234" not in text
 
 
 @pytest.mark.slow

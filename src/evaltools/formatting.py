@@ -63,3 +63,36 @@ def sentence_case(text: str) -> str:
     """The first letter upper-cased and the rest as written: 'vejle, Aarhus og Silkeborg' keeps its
     names ("str.capitalize" lower-cased them: 'Vejle, aarhus og silkeborg')."""
     return text[:1].upper() + text[1:]
+
+
+class DecimalComma:
+    """pandas' float display with a decimal comma (``display.float_format``): what a Danish report's
+    own numbers use, where '1.234' reads as one thousand two hundred and thirty-four. Decimals as
+    ``display.precision`` allows, trailing zeros dropped; very large or small values in e-notation."""
+
+    def __call__(self, x: float) -> str:
+        import pandas as pd
+
+        x, digits = float(x), pd.get_option("display.precision")
+        if not math.isfinite(x):
+            return str(x)
+        if x != 0 and (abs(x) >= 1e16 or abs(x) < 0.5 * 10.0**-digits):
+            text = f"{x:.{digits}e}"
+        else:
+            text = f"{x:.{digits}f}".rstrip("0")
+            text += "0" if text.endswith(".") else ""
+        return text.replace(".", ",")
+
+    def __repr__(self) -> str:
+        return "evaltools.formatting.DecimalComma()"
+
+
+def use_number_format(language: str) -> None:
+    """The evaluator's own pandas tables in the notebook (and so in the PDF) write decimals as the
+    report does: with a comma in a Danish report, pandas' own way in an English one. A float format
+    the user set is theirs and is left alone."""
+    import pandas as pd
+
+    current = pd.get_option("display.float_format")
+    if current is None or isinstance(current, DecimalComma):
+        pd.set_option("display.float_format", DecimalComma() if language == "da" else None)

@@ -27,7 +27,7 @@ from evaltools.figures import (
     plot_synthetic,
     plot_trends,
 )
-from evaltools.formatting import fmt_interval, fmt_number, fmt_p
+from evaltools.formatting import fmt_interval, fmt_number, fmt_p, use_number_format
 from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
@@ -177,6 +177,7 @@ class Report(ReportBase):
         ``GroupReport`` (several kommuner, one start) with the same section calls."""
         if language not in LABELS:  # the notebook passes what its parameters cell says
             raise InputError(f"language: should be 'da' or 'en' (got {language!r})")
+        use_number_format(language)  # the evaluator's own tables after this cell, as the report writes numbers
         # the same keys and values papermill injected, so the hash equals the runner's
         params = dict(kommune=kommune, outcome=outcome, start=start, initiative=initiative, pre_start=pre_start,
                       post_end=post_end, comparison=comparison, scale=scale, committee=committee,
