@@ -330,3 +330,18 @@ def test_a_table_longer_than_a_page_breaks_with_its_header_repeated():
     assert len(texts) == 3
     assert all("Forskel" in t for t in texts)  # the header row on every page
     assert "Kommune 119" in texts[-1] and "Kommune 0" in texts[0]
+
+
+def test_a_markdown_cell_with_only_a_heading_stays_with_the_table_below_it():
+    """'## Egne tal' in its own cell above a code cell's table: at the foot of a page the heading
+    moves over with the table instead of being left alone there."""
+    table = html_blocks("<table><thead><tr><th scope='col'></th><th scope='col'>andel</th></tr></thead>"
+                        "<tbody><tr><th scope='row'>før</th><td>0,35</td></tr></tbody></table>")
+    for lines in range(26, 34):  # fills that leave the heading at every height near the page's foot
+        filler = {"t": "box", "cls": "markdown", "lang": "",
+                  "body": [*markdown_blocks("# Prøve"),  # PDF/UA-1: the first heading is of level 1
+                           *({"t": "par", "cls": "", "body": [f"Linje {i}."]} for i in range(lines))]}
+        heading = {"t": "box", "cls": "markdown", "lang": "", "body": markdown_blocks("## Egne tal")}
+        reader = PdfReader(io.BytesIO(render_document(_doc([filler, heading, *table]))))
+        [page] = [p.extract_text() for p in reader.pages if "Egne tal" in p.extract_text()]
+        assert "0,35" in page, lines
