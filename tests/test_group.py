@@ -140,3 +140,24 @@ def test_bad_treated_lists_fail_in_one_line_naming_the_key(tmp_path, capsys, cas
     text, message = BAD[case]
     run_refuses_in_one_line(tmp_path, capsys, case,
                             "outcome: kontanthjaelp_nettoledige\ninitiative: X\nstart: 2012K1\n" + text, message)
+
+
+def test_route25_page_one_and_caveats_warn_for_each_kommune_whose_pre_period_checks_flag_it(route25):
+    """Egedal's linear pre-trend (placebo-p 0,052 < 0,10) and Odder's joint test (p 0,07) are warnings
+    in their own sections: page 1 must say so too, and the caveats must hold both, not only the first
+    kommune's."""
+    from evaltools.report.group import GroupReport
+    from evaltools.text import verdict
+
+    flagged = [u.kommune.name for u in route25.units if verdict(u, "da")["trend_warning"]]
+    assert flagged == ["Egedal", "Odder"]
+    r = GroupReport(route25, "Route 25")
+    front = r.front_page().text
+    assert ("Advarsel: Allerede før starten udviklede Egedal og Odder sig anderledes end resten af landet uden "
+            "Egedal, Ikast-Brande og Odder (se hver kommune for sig).") in front
+    method = r.method().text
+    assert "mellem Egedal og resten af landet" in method and "udviklede Odder sig anderledes" in method
+    assert method.count("Advarsel") == 2
+    from evaltools.group_text import group_trend_warning
+
+    assert group_trend_warning(route25, "en").startswith("Warning: Egedal and Odder already moved differently")

@@ -92,7 +92,31 @@ def group_verdict(g: GroupEvaluation, language: str = "da") -> dict[str, str]:
     if short := short_post_sentence(g.design, g.outcome.freq, language):
         caveat = f"{short} {caveat}"
     return {"verdict": title, "compared": compared, "sets": permutation_sentence(g, language), "sure": sure,
-            "caveat": caveat, "mde": group_mde_sentence(g, language)}
+            "caveat": caveat, "mde": group_mde_sentence(g, language), "trend_warning": group_trend_warning(g, language)}
+
+
+def group_trend_warning(g: GroupEvaluation, language: str = "da") -> str:
+    """Page 1's warning when any kommune's own pre-period checks flag it (each is said in its section)."""
+    from evaltools.text import verdict
+
+    flagged = [u.kommune.name for u in g.units if verdict(u, language)["trend_warning"]]
+    if not flagged:
+        return ""
+    who = _join(flagged, language)
+    if language == "da":
+        return (f"Advarsel: Allerede før starten udviklede {who} sig anderledes end {group_comparison(g, language)} "
+                "(se hver kommune for sig). Sammenligningen er derfor usikker.")
+    return (f"Warning: {who} already moved differently from {group_comparison(g, language)} before the start "
+            "(see each kommune on its own). The comparison is therefore uncertain.")
+
+
+def group_caveats(g: GroupEvaluation, language: str = "da") -> list[str]:
+    """The caveats of the first kommune's report, with every kommune's own pre-period warning."""
+    from evaltools.text import caveats, verdict
+
+    first = verdict(g.units[0], language)["trend_warning"]
+    items = [c for c in caveats(g.units[0], language) if not first or c != first]
+    return items + [w for u in g.units if (w := verdict(u, language)["trend_warning"])]
 
 
 def group_mde_sentence(g: GroupEvaluation, language: str = "da") -> str:

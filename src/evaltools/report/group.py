@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from evaltools.figures import alt_event_study, alt_trends, figure_html, plot_event_study, plot_trends
 from evaltools.formatting import fmt_number, sentence_case
 from evaltools.group_evaluation import GroupEvaluation, evaluate_group
-from evaltools.group_text import count_word, each_sentence, group_comparison, group_method, group_verdict, names, unit_rows
+from evaltools.group_text import (count_word, each_sentence, group_caveats, group_comparison, group_method, group_verdict,
+                                  names, unit_rows)
 from evaltools.hashing import code_hash, panel_hash, params_hash
 from evaltools.periods import format_period
 from evaltools.report.labels import long_date
 from evaltools.report.sections import Report, ReportBase, Section, package_versions
 from evaltools.report.source import footer_line
-from evaltools.text import caveats, claim_box, verdict
+from evaltools.text import claim_box, verdict
 
 GROUP_COLORS = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#35978f"]
 
@@ -121,7 +122,8 @@ class GroupReport(ReportBase):
                             f"Average difference for the {count_word(len(g.kommuner), lang)} kommuner"),
             claim=claim, figure=figure, each=each_sentence(g, lang),
         )
-        text = "\n".join([self.title, v["verdict"], v["compared"], v["sets"], v["sure"], v["mde"], v["caveat"]])
+        text = "\n".join([self.title, v["verdict"], v["compared"], v["sets"], v["sure"], v["mde"], v["trend_warning"],
+                          v["caveat"]])
         return Section("front_page", html, text, self.document_metadata())
 
     def numbers(self) -> Section:
@@ -153,7 +155,7 @@ class GroupReport(ReportBase):
     def method(self) -> Section:
         g, lang = self.evaluation, self.language
         m = group_method(g, lang)
-        c = caveats(g.units[0], lang)
+        c = group_caveats(g, lang)
         return Section("method", self._render("method", method=m, caveats=c), "\n".join(m + c))
 
     def appendix(self) -> Section:
