@@ -58,6 +58,13 @@ def test_claims_overview_has_every_claim_with_estimate_and_p(claims_batch):
     for row in claims_batch.rows:
         assert row["kommune"] in text
     assert "Placebo-p" in text
+    # the reports' pre-period warnings, as the overview flags them, next to the verdict
+    claim_rows = [r for r in claims_batch.rows if r.get("claim") and r.get("estimate") is not None]
+    flagged = [r for r in claim_rows if r.get("pretrend_warning")]
+    assert len(flagged) >= 3
+    assert text.count("advarsel: forskellig udvikling før start") == len(flagged)
+    early = [r for r in claim_rows if r.get("early_divergence")]
+    assert text.count("forskel allerede før start") == len(early)
     # the plan has no single number: its claim is quoted, with where it is assessed
     assert ("deres påstande vurderes mål for mål i planens egen rapport: Lyngby-Taarbæk (lyngby-taarbaek-plan-2016): "
             "»Fem ud af seks mål i Beskæftigelsesplan 2016 er nået") in text

@@ -31,6 +31,17 @@ def plan_claims_note(plans: list[dict], language: str = "da") -> list[str]:
             f"own report: {quoted}"]
 
 
+def warnings(row: dict, language: str = "da") -> list[str]:
+    """The report's pre-period warnings, as the batch overview flags them: a verdict without them
+    would read as cleaner than the report it comes from."""
+    from evaltools.report.overview import LABELS as OVERVIEW
+
+    L, word = OVERVIEW[language], "advarsel" if language == "da" else "warning"
+    flags = [L["pretrend"]] if row.get("pretrend_warning") else []
+    flags += [L["early"]] if row.get("early_divergence") else []
+    return [f"{word}: {', '.join(flags)}"] if flags else []
+
+
 def render_claims_overview(rows: list[dict], language: str = "da", plans: list[dict] | None = None) -> bytes:
     """PDF bytes; ``rows`` are ledger rows with a claim and status ok; ``plans``: finished plans
     (several goals, no single number) with a claim, quoted in a note."""
@@ -48,7 +59,8 @@ def render_claims_overview(rows: list[dict], language: str = "da", plans: list[d
             "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)} {r['unit']}",
             "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – "),
             "p": fmt_p(p, language),
-            "verdict": L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
+            "verdict": "; ".join([L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
+                                  *warnings(r, language)]),
         })
     source = outcomes_credit([r.get("outcome") for r in rows], language)
     footer = f"{source} · evaltools · data " + ", ".join(dict.fromkeys(str(r["data_hash"]) for r in [*rows, *(plans or [])]
