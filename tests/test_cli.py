@@ -99,6 +99,7 @@ def test_check_reports_every_bad_file_in_one_line_each(tmp_path, capsys):
     (["batch", "{tmp}/empty", "--out", "{tmp}/r"], 2, "no params files (*.yaml) in"),
     (["batch", "{tmp}/good.yaml", "--executor", "dask", "--out", "{tmp}/r"], 2, "needs --scheduler"),
     (["batch", "{tmp}/good.yaml", "--kommuner", "Lejer", "--out", "{tmp}/r"], 2, "Did you mean: Lejre"),
+    (["batch", "{tmp}/good.yaml", "--kommuner", " , ", "--out", "{tmp}/r"], 2, "--kommuner: no kommune in ' , '"),
 ])
 def test_user_errors_are_one_line_with_their_exit_code(tmp_path, capsys, argv, code, message):
     (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")

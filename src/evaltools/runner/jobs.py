@@ -78,6 +78,9 @@ def parse_kommuner(spec: str | None) -> list[str] | None:
         codes = [get_kommune(s.strip()).code for s in spec.split(",") if s.strip()]
     except UnknownKommuneError as exc:
         raise InputError(f"--kommuner: {exc}") from None
+    if not codes:
+        raise InputError(f"--kommuner: no kommune in {spec!r}; give 'all' or names, codes or slugs separated by "
+                         "commas (Lejre,Horsens,350)")
     return list(dict.fromkeys(codes))  # Lejre,350 is one report
 
 
