@@ -350,3 +350,17 @@ def test_a_level_scale_rates_table_subtracts_to_its_change():
     for _, before, after, change in rows:
         to = lambda x: float(x.replace(",", "."))  # noqa: E731
         assert round(to(before) - to(after), 2) == to(change)
+
+
+def test_an_unbounded_synthetic_interval_is_not_printed_as_millions_of_per_cent():
+    """Lejre from 2025K3: two quarters after the start, and placebo fits so close that the de-meaned
+    synthetic control's interval reaches +691 million per cent. The table says 'over +1.000'."""
+    from evaltools.formatting import MINUS
+    from evaltools.text import estimator_rows
+
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2025K3")
+    t = ev.estimators.set_index("method")
+    assert t.loc["sc_demeaned", "conf_high"] > 1e8 and t.loc["did", "conf_high"] == pytest.approx(139.5, abs=0.05)
+    rows = {r["method"]: r["interval"] for r in estimator_rows(ev)}
+    assert rows["Syntetisk kontrolgruppe (afvigelser fra eget gennemsnit)"] == f"{MINUS}100,0 – over +1.000"
+    assert rows["Forskel-i-forskelle (hovedberegning)"] == f"{MINUS}58,7 – +139,5"

@@ -71,3 +71,12 @@ def test_own_pandas_tables_in_a_danish_report_get_a_decimal_comma():
         assert repr(DecimalComma()) == "evaltools.formatting.DecimalComma()"
     finally:
         pd.reset_option("display.float_format")
+
+
+def test_a_relative_interval_past_an_elevenfold_rise_reads_over_1000():
+    from evaltools.formatting import fmt_interval
+
+    assert fmt_interval(-99.99998, 691073728.9, sep=" – ", relative=True) == f"{MINUS}100,0 – over +1.000"
+    assert fmt_interval(-94.2, 1896.4, "en", "per cent", relative=True) == f"{MINUS}94.2 to above +1,000 per cent"
+    assert fmt_interval(-81.5, 999.9, relative=True) == f"{MINUS}81,5 til +999,9"
+    assert fmt_interval(-5.0, 2500.0) == f"{MINUS}5,0 til +2.500,0"  # persons or points: as they are

@@ -42,10 +42,20 @@ def fmt_int(x: float, language: str = "da") -> str:
     return fmt_number(round(x), 0, language)
 
 
-def fmt_interval(low: float, high: float, language: str = "da", unit: str = "", sep: str | None = None) -> str:
-    """'−61,6 til +35,4 procent' (with a unit); tables pass sep=' – ' and no unit."""
+# per cent: a relative interval reaching past an elevenfold rise bounds nothing a reader can use (a
+# placebo whose fit is near perfect over few periods can push it to millions of per cent)
+RELATIVE_CAP = 1000.0
+
+
+def fmt_interval(low: float, high: float, language: str = "da", unit: str = "", sep: str | None = None,
+                 relative: bool = False) -> str:
+    """'−61,6 til +35,4 procent' (with a unit); tables pass sep=' – ' and no unit. ``relative``: a
+    change in per cent, whose upper end past RELATIVE_CAP reads 'over +1.000'."""
     sep = sep if sep is not None else (" til " if language == "da" else " to ")
-    text = f"{fmt_number(low, 1, language, signed=True)}{sep}{fmt_number(high, 1, language, signed=True)}"
+    upper = fmt_number(high, 1, language, signed=True)
+    if relative and high > RELATIVE_CAP:
+        upper = f"{'over' if language == 'da' else 'above'} {fmt_number(RELATIVE_CAP, 0, language, signed=True)}"
+    text = f"{fmt_number(low, 1, language, signed=True)}{sep}{upper}"
     return f"{text} {unit}" if unit else text
 
 

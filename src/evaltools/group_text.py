@@ -72,12 +72,13 @@ def group_verdict(g: GroupEvaluation, language: str = "da") -> dict[str, str]:
     }[cls][0 if da else 1]
     t = g.test
     share = fmt_number(100 * t.n_as_extreme / t.n_sets, 1, language)
+    interval = fmt_interval(lo, hi, language, unit, relative=g.design.scale == "log")
     sure = (f"{share} procent af sættene havde en lige så tydelig fælles ændring i forhold til deres normale "
             f"udsving, {conclusion} (placebo-p = {fmt_p(p, language)}). "
-            f"Usikkerhedsinterval (95 %): {fmt_interval(lo, hi, language, unit)}." if da else
+            f"Usikkerhedsinterval (95 %): {interval}." if da else
             f"{share} per cent of the sets had an equally clear joint change relative to their normal fluctuation, "
             f"{conclusion} (placebo p = {fmt_p(p, language)}). Uncertainty interval (95%): "
-            f"{fmt_interval(lo, hi, language, unit)}.")
+            f"{interval}.")
     better = (e < 0) == g.outcome.lower_is_better
     titles = {
         ("sure", True): ("Bedre end sammenligningen", "Better than the comparison"),
@@ -141,7 +142,7 @@ def unit_rows(g: GroupEvaluation, language: str = "da") -> list[dict[str, str]]:
         lo, hi = u.conf_int()
         rows.append({"name": u.kommune.name,
                      "estimate": f"{fmt_number(u.effect, 1, language, signed=True)} {u.unit_in(language)}",
-                     "interval": fmt_interval(lo, hi, language, sep=" – "),
+                     "interval": fmt_interval(lo, hi, language, sep=" – ", relative=u.design.scale == "log"),
                      "p": fmt_p(u.p_value, language)})
     return rows
 

@@ -148,7 +148,7 @@ def estimator_rows(ev: Evaluation, language: str = "da") -> list[dict[str, str]]
         rows.append({
             "method": METHOD_NAMES[r.method][0 if language == "da" else 1],
             "estimate": f"{fmt_number(r.estimate, 1, language, signed=True)} {unit}",
-            "interval": fmt_interval(r.conf_low, r.conf_high, language, sep=" – "),
+            "interval": fmt_interval(r.conf_low, r.conf_high, language, sep=" – ", relative=ev.design.scale == "log"),
             "p": fmt_p(r.p_value, language),
             "fit": fmt_number(r.pre_rmspe, 1, language),
         })
@@ -348,7 +348,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     n_ext = ev.placebo.n_as_extreme
     cls = certainty_class(ev)
     lo, hi = ev.conf_int()
-    interval = fmt_interval(lo, hi, language, ev.unit_in(language))
+    interval = fmt_interval(lo, hi, language, ev.unit_in(language), relative=ev.design.scale == "log")
     if da:
         how_many = "Ingen" if n_ext == 0 else ("Kun " if cls != "noise" else "") + f"{n_ext}"
         conclusion = {

@@ -57,7 +57,7 @@ def render_claims_overview(rows: list[dict], language: str = "da", plans: list[d
             "claim": r["claim"],
             "measure": f"{outcome.label(language)} ({outcome.table})",
             "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)} {r['unit']}",
-            "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – "),
+            "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – ", relative=r.get("scale") == "log"),
             "p": fmt_p(p, language),
             "verdict": "; ".join([L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
                                   *warnings(r, language)]),

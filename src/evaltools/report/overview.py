@@ -128,7 +128,7 @@ def render_overview(rows: list[dict], title: str, language: str = "da", left_out
             table.append({
                 "kommune": r["kommune"], "seed": r["seed"],
                 "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)}",
-                "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – "),
+                "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – ", relative=r.get("scale") == "log"),
                 "p": fmt_p(r["p_value_placebo"], language), "flags": ", ".join(flags),
             })
         clear = sum(1 for r in items if r["p_value_placebo"] <= 0.05)

@@ -282,7 +282,7 @@ class Report(ReportBase):
         unit = ev.unit_in(lang)
         results = [
             (L["estimate"], headline(ev, lang)),
-            (L["interval"], fmt_interval(lo, hi, lang, unit)),
+            (L["interval"], fmt_interval(lo, hi, lang, unit, relative=ev.design.scale == "log")),
             (L["p_placebo"], fmt_p(ev.p_value, lang)),
             (L["rank"].format(n=ev.placebo.n_placebos + 1), str(ev.placebo.rank)),
             (L["pretrend"], fmt_p(ev.events.pretrend_p, lang)),
