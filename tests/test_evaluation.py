@@ -364,3 +364,15 @@ def test_an_unbounded_synthetic_interval_is_not_printed_as_millions_of_per_cent(
     rows = {r["method"]: r["interval"] for r in estimator_rows(ev)}
     assert rows["Syntetisk kontrolgruppe (afvigelser fra eget gennemsnit)"] == f"{MINUS}100,0 – over +1.000"
     assert rows["Forskel-i-forskelle (hovedberegning)"] == f"{MINUS}58,7 – +139,5"
+
+
+def test_page_one_names_a_comparison_kommune_left_out_of_the_placebo_test():
+    """Læsø has 0 in 2024K3: it is in 'summen af de 97 øvrige kommuner' but cannot be a log-scale
+    placebo, so page 1's '96 af 96 andre kommuner' says why it is one short."""
+    from evaltools.text import verdict
+
+    ev = evaluate("Lejre", "kontanthjaelp_nettoledige", "2025K3")
+    assert ev.placebo.n_placebos == 96 and ev.placebo.excluded == ["825"]  # Læsø
+    assert "96 af 96 andre kommuner (uden Læsø, der har værdien nul i en del af perioden) havde" in verdict(ev)["sure"]
+    assert "(not counting Læsø: a value of zero in part of the period)" in verdict(ev, "en")["sure"]
+    assert "(uden" not in verdict(evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3"))["sure"]

@@ -349,6 +349,13 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
     cls = certainty_class(ev)
     lo, hi = ev.conf_int()
     interval = fmt_interval(lo, hi, language, ev.unit_in(language), relative=ev.design.scale == "log")
+    zeros = zero_valued_placebos(ev)  # in the comparison group, not in the test: page 1 says so, briefly
+    left_out = ""
+    if zeros:
+        who = (_join([get_kommune(c).name for c in zeros], language) if len(zeros) <= 3 else
+               f"{len(zeros)} kommuner")
+        left_out = (f" (uden {who}, der har værdien nul i en del af perioden)" if da else
+                    f" (not counting {who}: a value of zero in part of the period)")
     if da:
         how_many = "Ingen" if n_ext == 0 else ("Kun " if cls != "noise" else "") + f"{n_ext}"
         conclusion = {
@@ -357,7 +364,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
             "noise": "så forskellen kan ikke skelnes fra tilfældige udsving",
         }[cls]
         sure = (f"{_genitive(k)} ændring er nr. {ev.placebo.rank} af {n_other + 1}: "
-                f"{how_many.lower()} af {n_other} andre kommuner havde en lige så "
+                f"{how_many.lower()} af {n_other} andre kommuner{left_out} havde en lige så "
                 f"tydelig ændring i forhold til deres normale udsving, {conclusion} (placebo-p = "
                 f"{fmt_p(ev.p_value, language)}). Usikkerhedsinterval (95 %): {interval}.")
     else:
@@ -368,7 +375,7 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
             "noise": "so the difference cannot be distinguished from random fluctuation",
         }[cls]
         sure = (f"{k} ranks {ev.placebo.rank} of {n_other + 1}: "
-                f"{how_many.lower()} of {n_other} other kommuner had an equally "
+                f"{how_many.lower()} of {n_other} other kommuner{left_out} had an equally "
                 f"clear change relative to their normal fluctuation, {conclusion} (placebo p = "
                 f"{fmt_p(ev.p_value, language)}). Uncertainty interval (95%): {interval}.")
 
@@ -491,6 +498,16 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
     ]
 
 
+def zero_valued_placebos(ev: Evaluation) -> list[str]:
+    """Codes of kommuner with complete data left out of the placebo test: a zero somewhere, where a
+    relative (log) change is undefined."""
+    named = set(ev.design.comparison) if isinstance(ev.design.comparison, tuple) else set()
+    # the named comparison kommune cannot be its own placebo; that needs no sentence
+    # nor can the other kommuner of a joint initiative (design.excluded): they are treated too
+    return [c for c in ev.placebo.excluded
+            if c not in ev.gaps.missing and c not in named and c not in ev.design.excluded]
+
+
 def caveats(ev: Evaluation, language: str = "da") -> list[str]:
     da = language == "da"
     items = [
@@ -510,11 +527,7 @@ def caveats(ev: Evaluation, language: str = "da") -> list[str]:
         names = _join([get_kommune(c).name for c in ev.gaps.missing], language)
         items.append(f"{names} mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen."
                      if da else f"{names} lack data for the period and are in neither the comparison nor the placebo test.")
-    named = set(ev.design.comparison) if isinstance(ev.design.comparison, tuple) else set()
-    # the named comparison kommune cannot be its own placebo; that needs no sentence
-    # nor can the other kommuner of a joint initiative (design.excluded): they are treated too
-    unexplained = [c for c in ev.placebo.excluded
-                   if c not in ev.gaps.missing and c not in named and c not in ev.design.excluded]
+    unexplained = zero_valued_placebos(ev)
     if unexplained:
         # complete data but no usable gap: a zero somewhere, where a relative (log) change is undefined
         if len(unexplained) <= 5:
