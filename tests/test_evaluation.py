@@ -376,3 +376,13 @@ def test_page_one_names_a_comparison_kommune_left_out_of_the_placebo_test():
     assert "96 af 96 andre kommuner (uden Læsø, der har værdien nul i en del af perioden) havde" in verdict(ev)["sure"]
     assert "(not counting Læsø: a value of zero in part of the period)" in verdict(ev, "en")["sure"]
     assert "(uden" not in verdict(evaluate("Lejre", "kontanthjaelp_nettoledige", "2012K3"))["sure"]
+
+
+def test_the_method_section_states_the_warning_thresholds(lejre):
+    """Horsens: a linear-trend placebo-p of 0,09 warns while fake starts at 0,051 do not: the reader
+    is told why (the two checks have different bars)."""
+    from evaltools.text import method_paragraphs
+
+    da, en = " ".join(method_paragraphs(lejre, "da")), " ".join(method_paragraphs(lejre, "en"))
+    assert "advarer, når en af de to tests har p under 0,10" in da and "(p højst 0,05)" in da
+    assert "warns when either test has p below 0.10" in en and "(p at most 0.05)" in en

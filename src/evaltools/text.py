@@ -440,6 +440,8 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
 
 
 def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
+    from evaltools.evaluation import PRETREND_LEVEL, TIME_PLACEBO_LEVEL
+
     da = language == "da"
     n = ev.placebo.n_placebos
     scale = ("Beregningen sker på logaritmisk skala, så resultatet er en procentvis forskel; ændringer "
@@ -472,7 +474,11 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
             "Vi tjekker også, om kommunen allerede før starten udviklede sig anderledes end "
             "sammenligningen (event study med en samlet test af perioderne før start og en test for lineær "
             "trend, begge mod placebo-kommunerne), og vi gentager beregningen med falske startdatoer før den "
-            "rigtige (placebo i tid). Som robusthedstjek beregnes forskellen også med syntetisk kontrolgruppe "
+            "rigtige (placebo i tid). Rapporten advarer, når en af de to tests har p under "
+            f"{fmt_p(PRETREND_LEVEL, language)} (med få perioder før start opdager de sjældent et problem, så "
+            "grænsen er lempeligere end ellers), eller når en falsk startdato giver et lige så tydeligt "
+            f"udslag som et rigtigt resultat (p højst {fmt_p(TIME_PLACEBO_LEVEL, language)}). Som robusthedstjek "
+            "beregnes forskellen også med syntetisk kontrolgruppe "
             "(Abadie, Diamond & Hainmueller 2010), med og uden tilpasning til kommunens eget niveau, og med "
             "syntetisk forskel-i-forskelle (Arkhangelsky m.fl. 2021), hver med samme placebo-test.",
         ]
@@ -491,7 +497,10 @@ def method_paragraphs(ev: Evaluation, language: str = "da") -> list[str]:
         "assumes independent periods, is not valid here and is not shown.",
         "We also check whether the kommune already moved differently before the start (event study with a "
         "joint test of the pre-periods and a test of a linear trend, both against the placebo kommuner), and "
-        "repeat the calculation with fake start dates before the real one (placebo in time). As robustness "
+        "repeat the calculation with fake start dates before the real one (placebo in time). The report "
+        f"warns when either test has p below {fmt_p(PRETREND_LEVEL, language)} (with few periods before the start "
+        "they seldom detect a problem, so the bar is lower than usual), or when a fake start date gives as clear "
+        f"a result as a real finding (p at most {fmt_p(TIME_PLACEBO_LEVEL, language)}). As robustness "
         "checks the difference is also estimated with a synthetic control (Abadie, Diamond & Hainmueller 2010), "
         "in levels and de-meaned, and with synthetic difference-in-differences (Arkhangelsky et al. 2021), each "
         "with the same placebo test.",
