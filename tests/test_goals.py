@@ -48,6 +48,25 @@ def test_goals_share_the_design_and_are_holm_adjusted():
     assert "mål: +2 %" in page
     assert "Med 2 mål forventes omkring 0,1 at se tydelige ud alene ved tilfældighed" in page
     assert "Mål 3: Færre sygedagpengeforløb over 26 uger" in r.numbers().html
+    # compared to what, and where the detectable effect is, as every page 1 says
+    assert ("Sammenlignet med: Resten af landet er summen af de 97 øvrige kommuner (Danmarks Statistiks landstal "
+            "minus kommunen og personer uden bopælskommune). Hvor store effekter testen kan opdage, står under "
+            "hvert mål.") in page
+
+
+def test_a_goals_pre_period_warnings_are_on_page_one():
+    """The plan's goal 3 (kontanthjælp, Lyngby-Taarbæk from 2016K1): its section warns of a linear
+    pre-trend and a fake start with p 0,01; page 1's row must not read as a clean 'noise'."""
+    goal = [{"label": "Færre på offentlig forsørgelse", "direction": "fald", "outcome": "kontanthjaelp_nettoledige"}]
+    ge = evaluate_goals("Lyngby-Taarbæk", goal, "2016K1", pre_start="2014K1", post_end="2016K4")
+    ev = ge.goals[0].evaluation
+    assert ev.pretrend_warning and ev.early_divergence is not None
+    [row] = GoalsReport(ge, "Plan 2016").rows()
+    assert row["assessment"] == ("kan ikke skelnes fra tilfældige udsving; advarsel: forskellig udvikling før start, "
+                                 "forskel allerede før start")
+    # Aarhus over the same years: no check flags it, so the assessment stands alone
+    plain = evaluate_goals("Aarhus", goal, "2016K1", pre_start="2014K1", post_end="2016K4")
+    assert GoalsReport(plain, "x").rows()[0]["assessment"] == "kan ikke skelnes fra tilfældige udsving"
 
 
 def test_goals_not_fetched_get_commands_that_run_and_english_stays_english(cache):

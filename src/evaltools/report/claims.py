@@ -31,7 +31,7 @@ def plan_claims_note(plans: list[dict], language: str = "da") -> list[str]:
             f"own report: {quoted}"]
 
 
-def warnings(row: dict, language: str = "da") -> list[str]:
+def pre_period_warnings(row: dict, language: str = "da") -> list[str]:
     """The report's pre-period warnings, as the batch overview flags them: a verdict without them
     would read as cleaner than the report it comes from."""
     from evaltools.report.overview import LABELS as OVERVIEW
@@ -60,7 +60,7 @@ def render_claims_overview(rows: list[dict], language: str = "da", plans: list[d
             "interval": fmt_interval(r["conf_low"], r["conf_high"], language, sep=" – ", relative=r.get("scale") == "log"),
             "p": fmt_p(p, language),
             "verdict": "; ".join([L["sure"] if p <= 0.05 else L["weak"] if p <= 0.10 else L["noise"],
-                                  *warnings(r, language)]),
+                                  *pre_period_warnings(r, language)]),
         })
     source = outcomes_credit([r.get("outcome") for r in rows], language)
     footer = f"{source} · evaltools · data " + ", ".join(dict.fromkeys(str(r["data_hash"]) for r in [*rows, *(plans or [])]

@@ -13,7 +13,8 @@ from evaltools.periods import format_period
 from evaltools.report.labels import LABELS, long_date
 from evaltools.report.source import outcomes_credit
 from evaltools.report.sections import Report, ReportBase, Section, package_versions
-from evaltools.text import headline, mde_sentence, verdict
+from evaltools.report.claims import pre_period_warnings
+from evaltools.text import comparison_detail, headline, mde_sentence, verdict
 
 WORDS = {
     "da": {"headers": ["Mål", "Retning", "Vores beregning", "Placebo-p", "Justeret p (Holm)", "Vurdering"],
@@ -99,7 +100,10 @@ class GoalsReport(ReportBase):
                 "estimate": headline(ev, lang) if ev else "–",
                 "p": fmt_p(ev.p_value, lang) if ev else "–",
                 "p_adj": fmt_p(g.p_adjusted, lang) if ev else "–",
-                "assessment": W[g.assessment()],
+                # the goal's own pre-period warnings, as its section, the claims page and the overview give them
+                "assessment": "; ".join([W[g.assessment()], *(pre_period_warnings(
+                    {"pretrend_warning": ev.pretrend_warning, "early_divergence": ev.early_divergence is not None},
+                    lang) if ev else [])]),
             })
         return out
 
@@ -133,6 +137,11 @@ class GoalsReport(ReportBase):
                          f"({commands})." if da else
                          f"Goals marked 'data not fetched' can be calculated once the data are fetched from "
                          f"Statistics Denmark ({commands}).")
+        if ge.tested:  # what every number in the table is compared with (one sentence per kind of group)
+            details = dict.fromkeys(comparison_detail(g.evaluation, lang) for g in ge.tested)
+            notes.append(f"{LABELS[lang]['compared_to']}: {' '.join(details)} "
+                         + ("Hvor store effekter testen kan opdage, står under hvert mål." if da else
+                            "How large an effect the test can detect is given under each goal."))
         if any(g.proxy for g in ge.goals):
             notes.append("Hvor målets eget tal ikke findes i data, bruges det nærmeste mål; det står i parentes."
                          if da else "Where the goal's own measure is not in the data, the closest measure is used, "
