@@ -386,3 +386,24 @@ def test_the_method_section_states_the_warning_thresholds(lejre):
     da, en = " ".join(method_paragraphs(lejre, "da")), " ".join(method_paragraphs(lejre, "en"))
     assert "advarer, når en af de to tests har p under 0,10" in da and "(p højst 0,05)" in da
     assert "warns when either test has p below 0.10" in en and "(p at most 0.05)" in en
+
+
+def test_a_named_comparison_that_nearly_every_kommune_beat_is_said_on_page_one():
+    """Gladsaxe vs Ballerup (AUP02, 2008-2013): Gladsaxe 0,6 points below Ballerup, but 92 of the 96
+    other kommuner were below Ballerup too, with a median of 0,98 points (hand count from the placebo
+    estimates): the difference is about Ballerup as much as Gladsaxe."""
+    import numpy as np
+
+    from evaltools.text import verdict
+
+    ev = evaluate("Gladsaxe", "ledighedsprocent", "2012", pre_start="2008", post_end="2013", comparison=["Ballerup"])
+    est = np.asarray(ev.placebo.placebo_estimates)
+    assert (est < 0).sum() == 92 and len(est) == 96 and np.median(est) == pytest.approx(-0.98375)
+    assert ("Også 96 procent af de andre kommuner lå lavere, end hvis de havde fulgt udviklingen i Ballerup (typisk "
+            "1,0 procentpoint lavere), så forskellen til Ballerup siger lige så meget om Ballerup som om Gladsaxe."
+            ) in verdict(ev)["sure"]
+    assert "96 per cent of the other kommuner were also lower than if they had followed the trend in Ballerup" in \
+        verdict(ev, "en")["sure"]
+    # against the rest of the country the placebos centre on zero: no such sentence
+    assert "procent af de andre kommuner lå" not in verdict(evaluate("Gladsaxe", "ledighedsprocent", "2012",
+                                                                      pre_start="2008", post_end="2013"))["sure"]
