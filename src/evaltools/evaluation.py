@@ -275,7 +275,7 @@ class Evaluation:
                 f"{self.linear_trend.p_value:.3f}" + ("  WARNING" if self.pretrend_warning else ""),
                 *([f"  WARNING: with a fake start in {format_period(e.fake_start, 'en')}, before the initiative, the "
                    f"same calculation finds a clear difference ({self.on_reader_scale(e.estimate):.2f} "
-                   f"{self.unit_in('en')}, placebo p = {e.p_value:.3f}), as the report says"]
+                   f"{self.unit_in('en')}, placebo p = {e.p_value:.3f}); the change may have begun before the initiative"]
                   if (e := self.early_divergence) is not None else []),
             ]
         )
