@@ -31,6 +31,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--window-size=1400,1000"]
 OWN_CELL = ("import matplotlib.pyplot as plt; fig, ax = plt.subplots(); ax.bar(['2012', '2013'], [40, 25]); "
             "ax.set_title('Egen figur fra browseren'); plt.show()")
+TABLE_CELL = "import pandas as pd; pd.DataFrame({'andel i job': [0.35, 1.234]}, index=['før', 'efter'])"
 
 
 def _free_port() -> int:
@@ -181,15 +182,26 @@ def test_evaluator_runs_adds_a_figure_and_exports_the_pdf_from_the_file_menu(lab
     figure = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[-2]
     assert len(figure.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")) == 1  # shown once
 
+    # and a table of their own: Shift-Enter left a new empty cell below, as JupyterLab does
+    editor = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[-1]
+                   .find_element(By.CSS_SELECTOR, ".cm-content"), 20, "the next cell")
+    editor.click()
+    editor.send_keys(TABLE_CELL)
+    editor.send_keys(Keys.SHIFT, Keys.ENTER)
+    table = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[-2]
+                  .find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output table"), 60, "the table")
+    assert "0,35" in table[0].text and "1,234" in table[0].text  # a Danish report's decimal comma
+
     _menu(driver, "File", "Save and Export Notebook As", "Evaltools_PDF")
     pdf = downloads / "lejre.pdf"
     _wait(driver, lambda d: pdf.exists() and not list(downloads.glob("*.crdownload")), 90, "the downloaded PDF")
     saved = nbformat.read(folder / "notebooks" / "lejre.ipynb", as_version=4)  # Save and Export saved it first
     assert not [o for c in saved.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert saved.cells[-2].source == OWN_CELL
+    assert saved.cells[-3].source == OWN_CELL and saved.cells[-2].source == TABLE_CELL
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
     assert "Målet om færre ledige unge (september 2012) i Lejre Kommune" in text
     assert "Egen figur fra browseren" in text
+    assert "andel i job" in text and "0,35" in text and "1,234" in text
     alts = figure_alts(pdf)
     assert len(alts) == 5 and alts.count("Egen figur fra browseren") == 1  # the report's 4 and the evaluator's
     assert time.monotonic() - started < 120
