@@ -347,3 +347,34 @@ def test_kommune_with_missing_data_fails_alone_with_its_cause(root, tmp_path, ca
     assert "Læsø mangler data i perioden og indgår hverken i sammenligningen eller i placebo-testen." in flat
     assert "summen af de 96 øvrige kommuner i datasættet" in flat
     assert "kunne ikke indgå i placebo-testen" not in flat  # Læsø is explained once, not twice
+
+
+@pytest.mark.parametrize("sidecar_data, recorded", [("new", True), ("old", False)])
+def test_after_an_interrupt_only_reports_built_with_this_batchs_data_count_as_finished(tmp_path, sidecar_data, recorded):
+    """A re-import, then a batch interrupted after 9 s: 76 of 98 reports still had their sidecars
+    from the old data (same params and code) and were recorded 'ok, built' with the old numbers."""
+    from types import SimpleNamespace
+
+    from evaltools.hashing import content_hash
+    from evaltools.runner.batch import _record_finished
+    from evaltools.runner.ledger import Ledger
+
+    pdf = tmp_path / "imp-lejre" / "imp-lejre.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(b"%PDF-1.7 old numbers")
+    common = {"code_hash": "c", "notebook_hash": "n", "params_hash": "p"}
+    sidecar = pdf.with_name("imp-lejre.evaltools.json")
+    sidecar.write_text(json.dumps({
+        "status": "ok", "metadata": {"results": {"estimate": -8.05}}, "seconds": 1.0,
+        "hashes": {"data_hash": sidecar_data, **common}, "outputs": {"pdf": str(pdf)},
+        "contents": {"pdf": content_hash(pdf.read_bytes())}}), encoding="utf-8")
+    spec = SimpleNamespace(job=SimpleNamespace(name="imp-lejre"), sidecar=sidecar, hashes={"data_hash": "new", **common})
+    rows = {"imp-lejre": {"name": "imp-lejre", "data_hash": "new"}}
+    _record_finished([spec], rows, Ledger(tmp_path))
+    assert (rows["imp-lejre"].get("status") == "ok") is recorded
+    if recorded:
+        assert rows["imp-lejre"]["estimate"] == -8.05 and rows["imp-lejre"]["run"] == "built"
+        pdf.write_bytes(b"%PDF-1.7 cut off")  # a file that no longer holds what its sidecar says: not finished
+        rows = {"imp-lejre": {"name": "imp-lejre", "data_hash": "new"}}
+        _record_finished([spec], rows, Ledger(tmp_path))
+        assert not rows["imp-lejre"].get("status")

@@ -369,15 +369,17 @@ def _built_row(row: dict, outcome: dict) -> dict:
 
 
 def _record_finished(specs: list[JobSpec], rows: dict[str, dict], ledger: Ledger) -> None:
-    """After an interrupt: reports whose files and sidecar were all written count as finished."""
+    """After an interrupt: reports whose files and sidecar were all written count as finished. The
+    sidecar must hold this batch's hashes, data included: one left from before a re-import has the
+    same params and code but describes the old numbers."""
     for spec in specs:
         row = rows[spec.job.name]
         if row.get("status"):
             continue
         done = _read_sidecar(spec.sidecar)
-        if done and all(Path(p).exists() for p in done.get("outputs", {}).values()) \
-                and {k: v for k, v in done.get("hashes", {}).items() if k != "data_hash"} \
-                == {k: v for k, v in spec.hashes.items() if k != "data_hash"}:
+        outputs = (done or {}).get("outputs", {})
+        if done and done.get("hashes") == spec.hashes and outputs \
+                and _intact_outputs(done, {fmt: Path(p) for fmt, p in outputs.items()}) == set(outputs):
             finished = dt.datetime.fromtimestamp(spec.sidecar.stat().st_mtime).isoformat(timespec="seconds")
             rows[spec.job.name] = _built_row({**row, "finished_at": finished}, done)
             ledger.record(rows[spec.job.name], save=False)
