@@ -347,3 +347,23 @@ def test_value_column_ignores_case_and_a_wrong_one_is_named(tmp_path, cache):
         import_table(path, name="l", label="l", kind="rate", unit="procent", value_column="Ledighd")
     assert str(info.value.errors[0]) == ("row 1: no column 'Ledighd' (did you mean 'Ledighed'?); the columns are: "
                                          "Kommune, Kvartal, Ledighed")
+
+
+def test_a_reimport_with_another_description_is_other_data(tmp_path, cache):
+    """The same numbers re-imported as a rate in per cent (or with another label) make another
+    report: the batch said '2 unchanged' and kept the count's −8,4 % and its label."""
+    from evaltools.hashing import panel_hash
+
+    path = tmp_path / "rt.csv"
+    _good().to_csv(path, sep=";", index=False)
+    import_table(path, name="rt", label="Unge", unit="personer")
+    first = panel_hash(load_panel("import:rt"))
+    import_table(path, name="rt", label="Unge", unit="personer")
+    assert panel_hash(load_panel("import:rt")) == first  # the same import again: the same data
+    hashes = {first}
+    for change in ({"label": "Unge ledige"}, {"unit": "fuldtidspersoner"}, {"kind": "rate", "unit": "promille"}):
+        import_table(path, name="rt", **{"label": "Unge", "unit": "personer", **change})
+        panel = load_panel("import:rt")
+        assert panel.outcome.label("da") == change.get("label", "Unge")
+        hashes.add(panel_hash(panel))
+    assert len(hashes) == 4

@@ -23,8 +23,16 @@ def params_hash(params: dict) -> str:
 def panel_hash(panel) -> str:
     """Hash of the data one report uses: the outcome's panel (every kommune and period, and the
     national series), whatever its origin (embedded, fetched or imported). Changed numbers under
-    the same outcome name give another hash; the same numbers give the same hash."""
+    the same outcome name give another hash, and so does an import's changed description (kind,
+    unit, label, direction); the same numbers give the same hash."""
     h = hashlib.sha256(panel.outcome.id.encode("utf-8"))
+    if getattr(panel.outcome, "origin", "") == "import":
+        # an import's description is data too: re-imported as a rate instead of a count, or with
+        # another label or unit, the same numbers make another report
+        import dataclasses
+        import json
+
+        h.update(json.dumps(dataclasses.asdict(panel.outcome), sort_keys=True, default=str).encode("utf-8"))
     _update_with_frame(h, panel.values)
     if panel.national is not None:
         _update_with_frame(h, panel.national)
