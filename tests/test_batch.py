@@ -136,7 +136,7 @@ def test_a_file_of_another_format_left_from_older_params_is_never_reused(root, t
     assert (html_again.rows[0]["status"], html_again.rows[0]["run"]) == ("ok", "reused")
 
 
-def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
+def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path, monkeypatch):
     params = tmp_path / "lejre.yaml"
     params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
     out = tmp_path / "out"
@@ -147,6 +147,12 @@ def test_a_damaged_or_edited_report_file_is_rebuilt_not_reused(tmp_path):
     assert again.rows[0]["run"] == "built"
     assert len(pdf.read_bytes()) > 2000 and pdf.read_bytes()[-6:].strip().endswith(b"%%EOF")
     assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "reused"  # intact: kept
+    # another PDF engine makes another PDF from the same inputs: not 'unchanged'
+    monkeypatch.setenv("EVALTOOLS_PDF_ENGINE", "weasyprint")
+    assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "built"
+    assert "WeasyPrint" in str(PdfReader(str(pdf)).metadata.get("/Producer", ""))
+    monkeypatch.delenv("EVALTOOLS_PDF_ENGINE")
+    assert run_batch([params], out_dir=out, workers=1, progress=False).rows[0]["run"] == "built"
     sidecar = pdf.parent / "lejre.evaltools.json"
     sidecar.write_bytes(sidecar.read_bytes() + b"junk")  # its record damaged: it was not "not made by this batch"
     row = run_batch([params], out_dir=out, workers=1, progress=False).rows[0]
@@ -378,3 +384,11 @@ def test_after_an_interrupt_only_reports_built_with_this_batchs_data_count_as_fi
         rows = {"imp-lejre": {"name": "imp-lejre", "data_hash": "new"}}
         _record_finished([spec], rows, Ledger(tmp_path))
         assert not rows["imp-lejre"].get("status")
+
+
+def test_the_code_hash_covers_the_typst_template():
+    """An upgrade that changed only report.typ (the PDF's look) left a batch '3 unchanged'."""
+    from evaltools.hashing import code_files
+
+    names = {p.name for p in code_files()}
+    assert {"report.typ", "report.css", "sections.py", "evaluering.ipynb"} - names == {"evaluering.ipynb"}  # the notebook has its own hash

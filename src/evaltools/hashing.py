@@ -77,14 +77,20 @@ def outcomes_hash(outcomes: list[str | None], load=None) -> str | None:
 
 @lru_cache(maxsize=1)
 def code_hash() -> str:
-    """Hash of the installed evaltools package: its code, templates and styles."""
+    """Hash of the installed evaltools package: its code, templates (HTML and Typst) and styles."""
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".j2", ".css", ".json"} and "__pycache__" not in path.parts:
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
+    for path in code_files():
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:LENGTH]
+
+
+def code_files() -> list[Path]:
+    """The package files :func:`code_hash` covers: code, templates (HTML and Typst), styles, catalogue."""
+    root = Path(__file__).parent
+    return [p for p in sorted(root.rglob("*"))
+            if p.suffix in {".py", ".j2", ".css", ".json", ".typ"} and "__pycache__" not in p.parts]
 
 
 def file_hash(path: Path) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from evaltools.errors import InputError
 from evaltools.hashing import code_hash, file_content_hash, file_hash, outcomes_hash, params_hash
 from evaltools.kommuner import get_kommune
+from evaltools.report.engines import default_pdf_engine
 from evaltools.runner import interrupts
 from evaltools.runner.executors import JobSpec, get_executor
 from evaltools.results import CLAIM_COLUMNS, RESULT_COLUMNS
@@ -173,7 +174,8 @@ def _data_hashes(jobs: Sequence[Job]) -> dict[tuple, str | None]:
 def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, force: bool, engine: str,
                 formats: Sequence[str], progress: bool, language: str) -> BatchResult:
     ledger = Ledger(folder)
-    common = {"code_hash": code_hash(), "notebook_hash": file_hash(nb_path)}
+    # the PDF engine (EVALTOOLS_PDF_ENGINE) makes other PDFs from the same inputs: a switch rebuilds
+    common = {"code_hash": code_hash(), "notebook_hash": file_hash(nb_path), "pdf_engine": default_pdf_engine()}
     data = _data_hashes(jobs)
     result = BatchResult(folder)
     specs: list[JobSpec] = []
