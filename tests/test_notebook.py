@@ -417,3 +417,39 @@ def test_a_danish_notebooks_period_errors_are_danish(start, danish):
         evaluate("Horsens", "fuldtidsbeskaeftigede", start)
     assert short_error_line(info.value, "da") == danish
     assert short_error_line(info.value, "en").startswith("Input error: start")
+
+
+@pytest.mark.slow
+def test_exporter_refuses_a_notebook_whose_data_changed_since_it_ran(tmp_path, cache):
+    """Run all on imported data, re-import a corrected file, export without running again: the PDF
+    came out with the old numbers and no word. It is refused; after Run All it exports."""
+    import pandas as pd
+
+    from evaltools.data.importer import import_table
+    from evaltools.kommuner import all_kommuner
+
+    quarters = [f"{y}K{q}" for y in range(2010, 2015) for q in range(1, 5)]
+    frame = pd.DataFrame([(k.name, q, 100 + i % 7 + (5 * j) % 11) for j, k in enumerate(all_kommuner())
+                          for i, q in enumerate(quarters)], columns=["Kommune", "Kvartal", "Antal"])
+    csv = tmp_path / "unge.csv"
+    frame.to_csv(csv, sep=";", index=False)
+    import_table(csv, name="unge", label="Unge ledige", unit="personer")
+    new_project(tmp_path / "p")
+    params = tmp_path / "p" / "params" / "unge.yaml"
+    params.write_text("kommune: Lejre\noutcome: import:unge\nstart: 2013K1\n", encoding="utf-8")
+    path = report_notebook(params, tmp_path / "p" / "notebooks" / "unge.ipynb")
+    nbformat.write(execute(path, path.parent), path)
+    export = [*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "unge.ipynb"]
+    assert subprocess.run(export, cwd=path.parent, capture_output=True).returncode == 0
+    (path.parent / "unge.pdf").unlink()
+
+    frame.loc[(frame["Kommune"] == "Lejre") & (frame["Kvartal"] == "2014K2"), "Antal"] = 999
+    frame.to_csv(csv, sep=";", index=False)
+    import_table(csv, name="unge", label="Unge ledige", unit="personer")
+    done = subprocess.run(export, cwd=path.parent, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "unge.ipynb: the data for import:unge have changed since the report was built (data " in done.stderr
+    assert "run all cells (Run → Run All Cells) and save, then export" in done.stderr
+    assert not (path.parent / "unge.pdf").exists()
+    nbformat.write(execute(path, path.parent), path)  # Run All with the new data: fine again
+    assert subprocess.run(export, cwd=path.parent, capture_output=True).returncode == 0

@@ -18,7 +18,7 @@ from pathlib import Path
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbconvert.utils.exceptions import ConversionException
-from traitlets import Unicode, default
+from traitlets import Bool, Unicode, default
 
 from evaltools.errors import RunError
 from evaltools.formatting import first_line
@@ -41,7 +41,11 @@ def _first_line(cell) -> str:
 
 class RefuseFailedPreprocessor(Preprocessor):
     """Refuse a notebook with an error output, unexecuted code cells or cells run out of order
-    (outputs that may belong to other parameters), naming the cell."""
+    (outputs that may belong to other parameters), naming the cell; and one whose data have changed
+    since it ran (a re-import or a fetch), whose numbers are then stale."""
+
+    check_data = Bool(True, help="Compare the data the report was built with to the data there now. "
+                      "evaltools run and batch turn it off: they compare the data hashes themselves.").tag(config=True)
 
     def preprocess(self, nb, resources):
         unrun = []
@@ -84,7 +88,31 @@ class RefuseFailedPreprocessor(Preprocessor):
             raise NotebookNotExportableError(
                 f"cell {number} (the parameters) says {name} = {written!r}, but the report was built with {built!r}: "
                 "the cell was changed and not run; run all cells (Run → Run All Cells) and save, then export")
+        if self.check_data and (changed := _data_changed(meta)) is not None:
+            what, built, now = changed
+            raise NotebookNotExportableError(
+                f"the data for {what} have changed since the report was built (data {built}, now {now}), so its "
+                "numbers are out of date; run all cells (Run → Run All Cells) and save, then export")
         return nb, resources
+
+
+def _data_changed(meta: dict) -> tuple[str, str, str] | None:
+    """(outcomes, hash the report was built with, hash now) when the data differ; None when they
+    agree or cannot be compared (no hash recorded, nothing loadable)."""
+    from evaltools.hashing import outcomes_hash
+
+    built = (meta.get("hashes") or {}).get("data")
+    params = meta.get("params") or {}
+    goals = params.get("goals") or []
+    outcomes = [params.get("outcome")] if params.get("outcome") else [g.get("outcome") for g in goals
+                                                                       if isinstance(g, dict)]
+    outcomes = [o for o in outcomes if o]
+    if not built or not outcomes:
+        return None
+    now = outcomes_hash(outcomes)
+    if now is None or now == built:
+        return None
+    return ", ".join(dict.fromkeys(outcomes)), built, now
 
 
 def _parameters_changed(nb, built: dict | None) -> tuple[int, str, object, object] | None:

@@ -17,17 +17,24 @@ def _resources(folder: Path | None) -> dict | None:
     return {"metadata": {"path": str(folder)}} if folder is not None else None
 
 
+def _config():
+    from traitlets.config import Config
+
+    # the notebook ran just now; the runner compares the data it used with the data hashes itself
+    return Config({"RefuseFailedPreprocessor": {"check_data": False}})
+
+
 def _pdf(nb: nbformat.NotebookNode, folder: Path | None = None) -> bytes:
     from evaltools.report.exporter import EvaltoolsPDFExporter
 
-    body, _ = EvaltoolsPDFExporter().from_notebook_node(nb, resources=_resources(folder))
+    body, _ = EvaltoolsPDFExporter(config=_config()).from_notebook_node(nb, resources=_resources(folder))
     return body
 
 
 def _html(nb: nbformat.NotebookNode, folder: Path | None = None) -> bytes:
     from evaltools.report.exporter import EvaltoolsHTMLExporter
 
-    body, _ = EvaltoolsHTMLExporter().from_notebook_node(nb, resources=_resources(folder))
+    body, _ = EvaltoolsHTMLExporter(config=_config()).from_notebook_node(nb, resources=_resources(folder))
     return body.encode("utf-8")
 
 
