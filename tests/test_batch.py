@@ -392,3 +392,27 @@ def test_the_code_hash_covers_the_typst_template():
 
     names = {p.name for p in code_files()}
     assert {"report.typ", "report.css", "sections.py", "evaluering.ipynb"} - names == {"evaluering.ipynb"}  # the notebook has its own hash
+
+
+def test_data_reimported_while_a_batch_runs_writes_no_overview_and_says_so(tmp_path, monkeypatch):
+    """A re-import 10 s into a batch: 24 reports on the old data, 74 on the new, and an overview
+    ranking them together with exit 0. The batch now compares the data at its end."""
+    import evaltools.runner.batch as batch_module
+
+    params = tmp_path / "lejre.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_batch([params], out_dir=out, workers=1, progress=False)
+    assert first.overview is not None and not first.data_changed
+    real, calls = batch_module._data_hashes, []
+
+    def data_hashes(jobs):  # the second look, after the reports, sees a re-import
+        calls.append(1)
+        hashes = real(jobs)
+        return hashes if len(calls) == 1 else {k: "0123456789ab" for k in hashes}
+
+    monkeypatch.setattr(batch_module, "_data_hashes", data_hashes)
+    again = run_batch([params], out_dir=out, workers=1, progress=False, force=True)
+    assert again.data_changed == ["lejre"] and len(calls) == 2
+    assert again.overview is None and not (out / "lejre" / "overview.pdf").exists()
+    assert again.rows[0]["status"] == "ok" and again.rows[0]["data_hash"] == first.rows[0]["data_hash"]

@@ -38,6 +38,9 @@ class BatchResult:
     # files of formats this batch did not build, left from an earlier build with other params,
     # data or code: not current (the ledger's pdf column is empty for them)
     stale: list[Path] = field(default_factory=list)
+    # reports built from data that changed while the batch ran (a re-import, a fetch): the overview
+    # pages are not written, as they would rank old and new numbers together
+    data_changed: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict]:
@@ -250,7 +253,14 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             session.release()  # the workers and their kernels shut down while the overviews are drawn
             result.rows = [rows[j.name] for j in jobs]
             warm.join()
-            _write_overviews(result, folder, language, ledger)
+            now = _data_hashes(jobs)  # the data may have been re-imported while the reports were built
+            result.data_changed = [j.name for j in jobs if rows[j.name].get("status") == "ok" and tuple(_outcomes(j))
+                                   and rows[j.name].get("data_hash") != now.get(tuple(_outcomes(j)))]
+            if result.data_changed:
+                for name in ("overview.pdf", "claims.pdf"):
+                    _remove_batch_file(folder, name, ledger)
+            else:
+                _write_overviews(result, folder, language, ledger)
     except KeyboardInterrupt as exc:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
