@@ -167,6 +167,24 @@ def test_a_second_batch_into_a_locked_folder_is_refused_in_one_line(root, tmp_pa
     assert not (folder / LOCK_NAME).exists()  # released
 
 
+def test_a_run_into_a_folder_a_batch_is_writing_is_refused(root, tmp_path):
+    """`run --out reports/params --force` while `batch params/` ran there: the PDF had the new claim
+    value, the batch's ledger and claims page the old one."""
+    from evaltools.runner.lock import batch_running
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    assert batch_running(folder) is None
+    with batch_lock(folder):
+        assert batch_running(folder)["pid"] == os.getpid()
+        proc = subprocess.run([*EVALTOOLS, "run", str(root / "params" / "horsens.yaml"), "--out", str(folder), "--force"],
+                              capture_output=True, text=True, timeout=120)
+    assert batch_running(folder) is None
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(f"evaltools: error: {folder} is in use by a batch (pid {os.getpid()} on ")
+    assert not (folder / "horsens").exists()
+
+
 def test_a_lock_left_by_a_dead_batch_is_taken_over(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (tmp_path / LOCK_NAME).write_text(json.dumps({"pid": int(dead.stdout), "host": "x", "started": "earlier"}))

@@ -29,6 +29,21 @@ def holder(folder: Path) -> dict:
         return {}
 
 
+def batch_running(folder: Path) -> dict | None:
+    """The batch writing into ``folder`` right now (its lock file's holder), or None."""
+    try:
+        fd = os.open(Path(folder) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return holder(folder) or {"pid": "?"}
+    finally:
+        os.close(fd)  # closing drops a shared lock taken just now
+    return None
+
+
 @contextmanager
 def batch_lock(folder: Path) -> Iterator[dict]:
     """Hold ``folder`` for this batch, or raise :class:`BatchLockedError` naming the batch that does."""

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evaltools.errors import RunError
+from evaltools.errors import BatchLockedError, RunError
 from evaltools.formatting import first_line
 from evaltools.report.metadata import report_metadata
 from evaltools.runner.engines import Engine, get_engine
 from evaltools.runner import interrupts, processes
 from evaltools.runner.io import atomic_write_files, check_output_folder
+from evaltools.runner.lock import batch_running
 from evaltools.runner.outputs import BACKENDS, get_backend, preload
 from evaltools.runner.parameterize import notebook_parameters
 from evaltools.scratch import scratch_folder
@@ -185,6 +186,9 @@ def run_report(
             raise ReportExistsError(f"{existing[0]} already exists{_how_old(params, targets, out_dir, params_file.stem)}; "
                                     "use --force to replace it")
         check_output_folder(out_dir)  # a read-only or mistyped --out fails now, not after the run
+        if (batch := batch_running(out_dir)) is not None:  # its ledger and overview would not know this report
+            raise BatchLockedError(f"{out_dir} is in use by a batch (pid {batch.get('pid', '?')} on {batch.get('host', '?')}, "
+                                   f"started {batch.get('started', '?')}); wait for it to finish, or give --out another folder")
         preload(formats)  # while the kernel is still starting
         with interrupts.handle_interrupts():
             metadata, seconds, rendered = render_report(params, params_file, targets, nb_path, eng)
