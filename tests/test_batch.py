@@ -416,3 +416,27 @@ def test_data_reimported_while_a_batch_runs_writes_no_overview_and_says_so(tmp_p
     assert again.data_changed == ["lejre"] and len(calls) == 2
     assert again.overview is None and not (out / "lejre" / "overview.pdf").exists()
     assert again.rows[0]["status"] == "ok" and again.rows[0]["data_hash"] == first.rows[0]["data_hash"]
+
+
+def test_a_batch_killed_while_it_rebuilds_leaves_no_overview_of_the_old_reports(tmp_path, monkeypatch):
+    """SIGKILL mid-rebuild left overview.pdf and claims.pdf of the old data next to 21 new reports,
+    still recorded as the batch's own. They now go before the first report is rebuilt."""
+    import evaltools.runner.batch as batch_module
+    from evaltools.runner.ledger import foreign_files
+
+    params = tmp_path / "lejre.yaml"
+    params.write_text(GOOD.format(kommune="Lejre"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_batch([params], out_dir=out, workers=1, progress=False).overview.exists()
+    folder = out / "lejre"
+
+    def killed(row, outcome):  # the process dies as the first rebuilt report comes back: no clean-up runs
+        assert not (folder / "overview.pdf").exists()
+        raise SystemExit(137)
+
+    monkeypatch.setattr(batch_module, "_built_row", killed)
+    with pytest.raises(SystemExit):
+        run_batch([params], out_dir=out, workers=1, progress=False, force=True)
+    assert not (folder / "overview.pdf").exists() and foreign_files(folder) == []
+    monkeypatch.undo()
+    assert run_batch([params], out_dir=out, workers=1, progress=False).overview.exists()  # the next run writes it

@@ -227,7 +227,7 @@ def test_interrupted_batches_keep_finished_reports_and_leave_no_process(root, tm
     # they go rather than stand beside a new one (the next run writes them again)
     assert (folder / "overview.pdf").exists() and (folder / "claims.pdf").exists()
     _, err = _interrupted_batch(root, out, folder, lambda p: os.killpg(p.pid, signal.SIGINT), extra=["--force"])
-    assert "; overview.pdf and claims.pdf were removed (they no longer matched the reports), run again" in err
+    assert "; overview.pdf and claims.pdf were removed (the next run writes them for the reports as they are then), run again" in err
     assert not (folder / "overview.pdf").exists() and not (folder / "claims.pdf").exists()
 
 

@@ -119,8 +119,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            progress=not args.no_progress)
     except KeyboardInterrupt as exc:
         removed = getattr(exc, "removed", None)
-        gone = (f"; {' and '.join(removed)} {'was' if len(removed) == 1 else 'were'} removed (they no longer matched "
-                "the reports)" if removed else "")
+        gone = (f"; {' and '.join(removed)} {'was' if len(removed) == 1 else 'were'} removed (the next run writes "
+                f"{'it' if len(removed) == 1 else 'them'} for the reports as they are then)" if removed else "")
         return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger{gone}, "
                     "run again to resume", EXIT_INTERRUPTED)
     _say_notebook(next((t for t in args.targets if t.is_file()), None), args.notebook)

@@ -220,6 +220,13 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             ledger.record(row, save=False)
     ledger.save()
 
+    removed = []
+    if specs:
+        # overview.pdf and claims.pdf sum up the reports as they were: once one is rebuilt they are
+        # out of date, and a batch killed outright (no chance to clean up) would leave them so
+        removed = [name for name in ("overview.pdf", "claims.pdf") if (folder / name).exists()]
+        for name in ("overview.pdf", "claims.pdf"):
+            _remove_batch_file(folder, name, ledger)
     bar = _progress(len(specs), progress)
     counts = {"ok": 0, "failed": 0}
     try:
@@ -264,12 +271,12 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
     except KeyboardInterrupt as exc:
         with interrupts.deferred():  # workers are stopped; record what they finished before they were
             _record_finished(specs, rows, ledger)
-            # overview.pdf and claims.pdf summed up the reports before this batch: with some rebuilt
-            # they would show old numbers beside new reports, so they go (the next run writes them)
-            if any(rows[spec.job.name].get("status") for spec in specs):
-                exc.removed = [p.name for p in (folder / "overview.pdf", folder / "claims.pdf") if p.exists()]
-                for name in exc.removed:
-                    _remove_batch_file(folder, name, ledger)
+            # the overview pages of the reports before this batch went when it started rebuilding;
+            # ones this batch was writing when it was stopped go too (the next run writes them)
+            late = [p.name for p in (folder / "overview.pdf", folder / "claims.pdf") if p.exists()]
+            for name in late:
+                _remove_batch_file(folder, name, ledger)
+            exc.removed = list(dict.fromkeys(removed + late))
         raise
     finally:
         bar.close()
