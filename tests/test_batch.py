@@ -238,8 +238,29 @@ def test_a_batch_that_would_drop_reports_from_the_ledger_is_refused(batch):
     assert str(info.value) == (
         f"{result.folder} holds 3 report(s) this batch does not name (broken, gladsaxe, horsens); its ledger and "
         "overview would drop them. Name them too (--kommuner all skips unchanged reports), or build into another "
-        "folder with --name")
+        "folder with --name. A report you no longer want goes from the ledger when its params file and its folder "
+        "are deleted")
     assert (result.folder / "manifest.csv").read_bytes() == manifest
+
+
+def test_a_report_whose_params_file_and_folder_were_deleted_leaves_the_ledger(tmp_path):
+    """Hørsholm's params file deleted: every later batch was refused, even with --force and after
+    deleting its folder; only --name or editing manifest.json got past."""
+    import shutil
+
+    params = tmp_path / "params"
+    params.mkdir()
+    for k in ("Lejre", "Gladsaxe"):
+        (params / f"{k.lower()}.yaml").write_text(GOOD.format(kommune=k), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_batch([params], out_dir=out, workers=1, progress=False)
+    (params / "gladsaxe.yaml").unlink()
+    with pytest.raises(InputError, match=r"holds 1 report\(s\) this batch does not name \(gladsaxe\)"):
+        run_batch([params], out_dir=out, workers=1, progress=False)  # its folder is still there
+    shutil.rmtree(first.folder / "gladsaxe")
+    again = run_batch([params], out_dir=out, workers=1, progress=False)
+    assert [(r["name"], r["run"]) for r in again.rows] == [("lejre", "reused")]
+    assert [r["name"] for r in json.loads((first.folder / "manifest.json").read_text())["reports"]] == ["lejre"]
 
 
 def test_an_english_batch_has_english_pages_and_lejres_goal_stays_lejres(root, tmp_path):

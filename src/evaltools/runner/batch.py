@@ -83,6 +83,12 @@ def _language(jobs: Sequence[Job]) -> str:
     return languages.pop() if len(languages) == 1 else "da"
 
 
+def _dropped_by_user(folder: Path, row: dict) -> bool:
+    """A report whose params file and report folder the user deleted is one they dropped themselves."""
+    params = row.get("params_file")
+    return bool(params) and not Path(params).exists() and not (folder / row["name"]).exists()
+
+
 def _refuse_to_drop_reports(folder: Path, jobs: Sequence[Job]) -> None:
     """The ledger and overview describe one batch's reports: a batch into a folder whose ledger has
     reports it does not name (another --kommuner list, a params file gone) would drop them silently."""
@@ -91,12 +97,14 @@ def _refuse_to_drop_reports(folder: Path, jobs: Sequence[Job]) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         return
     names = {j.name for j in jobs}
-    dropped = [r["name"] for r in earlier if isinstance(r, dict) and r.get("name") not in names]
+    dropped = sorted(r["name"] for r in earlier if isinstance(r, dict) and isinstance(r.get("name"), str)
+                     and r["name"] not in names and not _dropped_by_user(folder, r))
     if dropped:
         which = ", ".join(dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
         raise InputError(f"{folder} holds {len(dropped)} report(s) this batch does not name ({which}); its ledger "
                          "and overview would drop them. Name them too (--kommuner all skips unchanged reports), "
-                         "or build into another folder with --name")
+                         "or build into another folder with --name. A report you no longer want goes from the "
+                         "ledger when its params file and its folder are deleted")
 
 
 def run_batch(
