@@ -154,6 +154,9 @@ def test_cli_new_and_notebook(tmp_path, capsys):
     assert main(["new", str(tmp_path / "p")]) == 0
     assert main(["new", str(tmp_path / "p")]) == 2
     assert "never overwrites" in capsys.readouterr().err
+    # a folder name with spaces and Danish letters: the next command can be pasted as printed
+    assert main(["new", str(tmp_path / "Beskæftigelse på Ærø")]) == 0
+    assert f"next: cd '{tmp_path / 'Beskæftigelse på Ærø'}' && evaltools run" in capsys.readouterr().err
 
 
 def test_outcomes_and_kommuner_are_dataframes():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -94,7 +95,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     made = new_project(args.folder)
     for path in made:
         print(path)
-    print(f"next: cd {args.folder} && evaltools run params/eksempel.yaml", file=sys.stderr)
+    print(f"next: cd {shlex.quote(str(args.folder))} && evaltools run params/eksempel.yaml", file=sys.stderr)
     return 0
 
 
