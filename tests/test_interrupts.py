@@ -291,3 +291,21 @@ def test_an_existing_report_built_from_other_params_says_so(root, tmp_path, exec
     with pytest.raises(ReportExistsError) as other:
         run_report(changed, out_dir=tmp_path, engine="canned")
     assert str(other.value).endswith("lejre.pdf already exists, built with other params; use --force to replace it")
+
+
+@pytest.mark.parametrize("signum, after", [(signal.SIGTERM, 0.4), (signal.SIGTERM, 1.2), (signal.SIGINT, 0.4)])
+def test_a_run_stopped_in_its_first_second_says_so_and_leaves_no_kernel_files(root, tmp_path, signum, after):
+    """SIGTERM in the first second of `run` exited 143 with no word and left the kernel's folder
+    with its connection file (and HMAC key) in TMPDIR."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([*EVALTOOLS, "run", str(root / "params" / "lejre.yaml"), "--out", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(after)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.startswith("evaltools: error: interrupted") and "no report was written" in err
+    assert os.listdir(tmp) == [] and not (tmp_path / "out" / "lejre").exists()

@@ -51,11 +51,15 @@ def _in_out_folder(command):
 
 @_in_out_folder
 def cmd_run(args: argparse.Namespace) -> int:
+    from evaltools.runner import interrupts
     from evaltools.runner.run import run_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     try:  # evaltools errors are printed by main(); run_report starts the kernel first, then checks params
-        result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force, formats=formats)
+        # SIGTERM, too, from the first moment: the kernel started and its files go, and the line is said
+        with interrupts.handle_interrupts():
+            result = run_report(args.params, out_dir=args.out, notebook=args.notebook, force=args.force,
+                                formats=formats)
     except KeyboardInterrupt as exc:
         return _err(f"interrupted{_signal_name(exc)}; no report was written", EXIT_INTERRUPTED)
     # the report is on disk: a Ctrl-C while these lines print must not read as a failed run

@@ -200,6 +200,15 @@ class WarmKernelEngine:
         if self.private_dir is not None:
             shutil.rmtree(self.private_dir, ignore_errors=True)
 
+    def after_kill(self, timeout: float = 5.0) -> None:
+        """The caller killed a kernel that was still starting: its start thread sees it die and
+        cleans up; wait a little for that (an exiting process would cut it short, and leave the
+        connection file with its key behind), then remove what is left."""
+        starting = self._starting
+        if starting is not None and starting is not threading.current_thread():
+            starting.join(timeout)
+        self.remove_files()
+
     def _notebook_client(self):
         """nbclient's client for our kernel: an asynchronous one. With a blocking client nbclient
         waits for the kernel's next message with the event loop blocked, so neither its cell timeout

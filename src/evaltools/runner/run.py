@@ -172,9 +172,10 @@ def run_report(
     """
     params_file, out_dir = Path(params_file), Path(out_dir)
     before = processes.children()
-    eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
+    eng = None
     written = False  # the report's files are complete on disk
     try:
+        eng = get_engine(engine)  # a warm engine starts its kernel now, while the input is checked
         from evaltools.params import load_params  # the data it checks against loads while the kernel starts
 
         params = load_params(params_file)  # raises ParamsError before anything runs
@@ -202,8 +203,11 @@ def run_report(
                                not_rebuilt=list(other_outputs(params_file.stem, out_dir, formats).values()),
                                interrupted_after_write=interrupts.interrupted() is not None)
     except BaseException as exc:
-        eng.close(now=True)
+        if eng is not None:
+            eng.close(now=True)
         processes.kill(processes.children() - before)  # the kernel this run started, however far it got
+        if hasattr(eng, "after_kill"):
+            eng.after_kill()
         if not (written and isinstance(exc, KeyboardInterrupt)):
             raise
         # a signal after the files were complete: the report is whole, and the run says so
