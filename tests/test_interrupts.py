@@ -202,6 +202,8 @@ def _interrupted_batch(root, out: Path, folder: Path, send, extra=()) -> tuple[s
     assert {r["name"] for r in rows if r["status"] == "ok"} == finished
     assert all(r["status"] == "ok" for r in rows)
     assert {p.parent.name for p in folder.glob("*/*.pdf")} == finished
+    n = len(finished)
+    assert f"; the {n} finished report{'s are' if n != 1 else ' is'} kept and listed in the ledger" in err, err
     assert not list(folder.rglob(".*.part")) and not (folder / ".evaltools-batch.lock").exists()
     for r in rows:
         assert f"i {r['kommune']} Kommune" in " ".join(PdfReader(r["pdf"]).pages[0].extract_text().split())

@@ -126,8 +126,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         removed = getattr(exc, "removed", None)
         gone = (f"; {' and '.join(removed)} {'was' if len(removed) == 1 else 'were'} removed (the next run writes "
                 f"{'it' if len(removed) == 1 else 'them'} for the reports as they are then)" if removed else "")
-        return _err(f"interrupted{_signal_name(exc)}; finished reports are kept and listed in the ledger{gone}, "
-                    "run again to resume", EXIT_INTERRUPTED)
+        finished = getattr(exc, "finished", 0)
+        kept = (f"the {finished} finished report{'s are' if finished != 1 else ' is'} kept and listed in the ledger"
+                if finished else "no report was finished")
+        return _err(f"interrupted{_signal_name(exc)}; {kept}{gone}, run again to resume", EXIT_INTERRUPTED)
     _say_notebook(next((t for t in args.targets if t.is_file()), None), args.notebook)
     built, reused, failed = len(result.built), len(result.reused), len(result.failed)
     print(f"{built} built, {reused} unchanged (skipped), {failed} failed in {result.seconds:.1f} s", file=sys.stderr)

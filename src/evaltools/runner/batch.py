@@ -285,6 +285,7 @@ def _run_locked(jobs: list[Job], folder: Path, nb_path: Path, executor_obj, *, f
             for name in late:
                 _remove_batch_file(folder, name, ledger)
             exc.removed = list(dict.fromkeys(removed + late))
+            exc.finished = sum(1 for row in rows.values() if row.get("status") == "ok")  # reused ones too
         raise
     finally:
         bar.close()
