@@ -162,3 +162,15 @@ def test_forest_plot_names_every_kommune_inside_the_figure():
     found = texts(svg_of(fig))
     assert set(names) <= set(found)
     assert {"−50", "0", "50"} <= set(found) and "Forskel, procent" in found
+
+
+def test_the_placebo_figures_alt_text_gives_the_p_value_as_the_text_does():
+    """Horsens from 2012K3: placebo-p 5/98 = 0,051, which the text writes with three decimals so it
+    does not read as the 5 % level; the alt text said 0,05."""
+    from evaltools import evaluate
+    from evaltools.figures import alt_placebo
+
+    ev = evaluate("Horsens", "kontanthjaelp_nettoledige", "2012K3")
+    assert ev.p_value == pytest.approx(5 / 98)
+    assert alt_placebo(ev, 3, "da").endswith("(placebo-p = 0,051).")
+    assert alt_placebo(ev, 3, "en").endswith("(placebo p = 0.051).")

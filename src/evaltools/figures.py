@@ -30,7 +30,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import Formatter, MaxNLocator, NullLocator
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from evaltools.formatting import fmt_number, sentence_case
+from evaltools.formatting import fmt_number, fmt_p, sentence_case
 from evaltools.periods import format_period
 
 if TYPE_CHECKING:
@@ -650,10 +650,10 @@ def alt_placebo(ev: Evaluation, number: int = 3, language: str = "da") -> str:
     if language == "da":
         return (f"Figur {number}: Histogram over, hvor tydelig ændringen var i {pt.n_placebos} andre kommuner. "
                 f"{ev.kommune.name} er markeret med en rød linje; {pt.n_as_extreme} kommuner ligger til højre for den "
-                f"(placebo-p = {fmt_number(pt.p_value, 2, language)}).")
+                f"(placebo-p = {fmt_p(pt.p_value, language)}).")
     return (f"Figure {number}: Histogram of how clear the change was in {pt.n_placebos} other kommuner. "
             f"{ev.kommune.name} is marked by a red line; {pt.n_as_extreme} kommuner lie to its right "
-            f"(placebo p = {fmt_number(pt.p_value, 2, language)}).")
+            f"(placebo p = {fmt_p(pt.p_value, language)}).")
 
 
 def svg_data_uri(fig) -> str:
