@@ -354,6 +354,17 @@ def test_exporter_refuses_a_parameters_cell_edited_and_not_run(evaluator, tmp_pa
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "same.pdf").exists()
+    # the build call edited and not run: a Lejre PDF under a cell that says Odense
+    build_cell = next(c for c in nb.cells if c.cell_type == "code" and "Report.build(" in c.source)
+    build_cell.source = build_cell.source.replace("kommune=kommune", 'kommune="Odense"')
+    assert 'kommune="Odense"' in build_cell.source
+    nbformat.write(nb, tmp_path / "build.ipynb")
+    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "build.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert (f"build.ipynb: cell {nb.cells.index(build_cell) + 1} (import evaltools) says kommune = 'Odense', but the "
+            "report was built with 'Lejre': the cell was changed and not run") in done.stderr
+    assert not (tmp_path / "build.pdf").exists()
 
 
 def test_exporter_refuses_a_notebook_whose_cells_did_not_run(tmp_path):

@@ -85,8 +85,11 @@ class RefuseFailedPreprocessor(Preprocessor):
                 "the report has no front page (report.front_page() has not run); run all cells and save, then export")
         if (changed := _parameters_changed(nb, meta.get("params"))) is not None:
             number, name, written, built = changed
+            cell = nb.cells[number - 1]
+            which = ("the parameters" if {"parameters", "injected-parameters"} & set(cell.get("metadata", {}).get("tags", []))
+                     else _first_line(cell))
             raise NotebookNotExportableError(
-                f"cell {number} (the parameters) says {name} = {written!r}, but the report was built with {built!r}: "
+                f"cell {number} ({which}) says {name} = {written!r}, but the report was built with {built!r}: "
                 "the cell was changed and not run; run all cells (Run → Run All Cells) and save, then export")
         if self.check_data and (changed := _data_changed(meta)) is not None:
             what, built, now = changed
@@ -141,6 +144,21 @@ def _parameters_changed(nb, built: dict | None) -> tuple[int, str, object, objec
                     written[node.targets[0].id] = (number, ast.literal_eval(node.value))
                 except ValueError:
                     written.pop(node.targets[0].id, None)  # computed: not comparable
+    # the build call itself, edited and not run (kommune="Odense" where the template has kommune=kommune)
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "code" or ".build(" not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "build":
+                for kw in node.keywords:
+                    try:
+                        written[kw.arg] = (number, ast.literal_eval(kw.value))
+                    except ValueError:
+                        pass  # a name (kommune=kommune) or anything computed: what the parameters cell says
     for name, (number, value) in written.items():
         if name in built and json.loads(json.dumps(value, default=str)) != built[name]:
             return number, name, value, built[name]
