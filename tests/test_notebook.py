@@ -193,6 +193,7 @@ PYPLOT = ("import matplotlib.pyplot as plt\nimport seaborn as sns\n"
 HELPER = ("fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
           "evaltools.figure(fig, alt='En linje, der stiger fra 1 til 3.')")
 TABLE = "import pandas as pd\npd.DataFrame({'andel i job': [0.35, 1.234]}, index=['før', 'efter'])"
+RETURNED = "fig2, ax2 = plt.subplots()\nax2.plot([3, 2, 1])\nax2.set_title('Returneret figur')\nfig2"
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,7 @@ def evaluator(tmp_path_factory, root):
     own = folder / "notebooks" / "own.ipynb"
     nb = nbformat.read(plain, as_version=4)
     nb.cells += [new_markdown_cell(f"## Jobcentrets vurdering\n\n{OWN_TEXT}"), new_code_cell(PYPLOT), new_code_cell(HELPER),
-                 new_code_cell(TABLE)]
+                 new_code_cell(TABLE), new_code_cell(RETURNED)]
     nbformat.write(nb, own)
     executed = {name: execute(path, folder / "notebooks") for name, path in (("plain", plain), ("own", own))}
     pdfs = {}
@@ -219,7 +220,9 @@ def evaluator(tmp_path_factory, root):
 def test_own_figures_show_once_inline_as_svg_with_alt_text(evaluator):
     _, executed, _ = evaluator
     nb = executed["own"]
-    pyplot_out, helper_out = nb.cells[-3].outputs, nb.cells[-2].outputs
+    pyplot_out, helper_out, returned_out = nb.cells[-4].outputs, nb.cells[-3].outputs, nb.cells[-1].outputs
+    # a figure left at the end of its cell: shown once, not again by the inline backend
+    assert [o.output_type for o in returned_out] == ["execute_result"]
     assert [o.output_type for o in pyplot_out] == ["display_data"]  # shown once, not twice
     assert "image/svg+xml" in pyplot_out[0].data and "image/png" not in pyplot_out[0].data
     assert pyplot_out[0].metadata["image/svg+xml"]["alt"] == "Unge i job efter forløbet"  # the title
@@ -238,8 +241,9 @@ def test_own_figures_and_text_reach_the_pdf_as_vector_graphics(evaluator):
     _, _, pdfs = evaluator
     plain, own = figure_alts(pdfs["plain"]), figure_alts(pdfs["own"])
     assert len(plain) == 4 and all(a.startswith("Figur ") for a in plain)
-    assert len(own) == len(plain) + 2
+    assert len(own) == len(plain) + 3
     assert "Unge i job efter forløbet" in own and "En linje, der stiger fra 1 til 3." in own
+    assert own.count("Returneret figur") == 1  # once, though it was both the cell's value and open in pyplot
     text = " ".join(p.extract_text() for p in PdfReader(str(pdfs["own"])).pages)
     assert OWN_TEXT in " ".join(text.split())
     assert "Unge i job efter forløbet" in text  # SVG text stays text: vector, searchable

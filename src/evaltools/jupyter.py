@@ -121,6 +121,11 @@ def _svg_with_alt(fig):
     if caption:
         meta[CAPTION_KEY] = caption
     svg = print_figure(fig, "svg", bbox_inches="tight", metadata={"Date": None})
+    # shown now (a figure left at the end of a cell, or display(fig)): the inline backend would
+    # show it again when the cell ends, and the PDF would have it twice
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     return svg, meta
 
 
