@@ -335,6 +335,13 @@ def test_exporter_refuses_outputs_left_from_other_parameters(evaluator, tmp_path
     assert not (tmp_path / "stale.pdf").exists()
 
 
+def _export_edited(nb, folder: Path, name: str) -> subprocess.CompletedProcess:
+    """Save ``nb`` as NAME.ipynb without running it, and export it as JupyterLab's menu would."""
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    return subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", f"{name}.ipynb"], cwd=folder,
+                          capture_output=True, text=True)
+
+
 @pytest.mark.slow
 def test_exporter_refuses_a_parameters_cell_edited_and_not_run(evaluator, tmp_path):
     """Run all for Lejre, change kommune to Vejle, save without running: the run numbers are in
@@ -344,27 +351,21 @@ def test_exporter_refuses_a_parameters_cell_edited_and_not_run(evaluator, tmp_pa
     params_cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     params_cell.source = params_cell.source.replace('kommune = "Lejre"', 'kommune = "Vejle"')
     assert 'kommune = "Vejle"' in params_cell.source
-    nbformat.write(nb, tmp_path / "edited.ipynb")
-    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "edited.ipynb"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = _export_edited(nb, tmp_path, "edited")
     assert done.returncode == 1
     assert (f"edited.ipynb: cell {nb.cells.index(params_cell) + 1} (the parameters) says kommune = 'Vejle', but the "
             "report was built with 'Lejre': the cell was changed and not run") in done.stderr
     assert not (tmp_path / "edited.pdf").exists()
     # a comment or a value written another way is not a change
     params_cell.source = params_cell.source.replace('kommune = "Vejle"', "kommune = 'Lejre'  # ændret kommentar")
-    nbformat.write(nb, tmp_path / "same.ipynb")
-    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "same.ipynb"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = _export_edited(nb, tmp_path, "same")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "same.pdf").exists()
     # the build call edited and not run: a Lejre PDF under a cell that says Odense
     build_cell = next(c for c in nb.cells if c.cell_type == "code" and "Report.build(" in c.source)
     build_cell.source = build_cell.source.replace("kommune=kommune", 'kommune="Odense"')
     assert 'kommune="Odense"' in build_cell.source
-    nbformat.write(nb, tmp_path / "build.ipynb")
-    done = subprocess.run([*JUPYTER, "nbconvert", "--to", "Evaltools_PDF", "build.ipynb"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = _export_edited(nb, tmp_path, "build")
     assert done.returncode == 1
     assert (f"build.ipynb: cell {nb.cells.index(build_cell) + 1} (import evaltools) says kommune = 'Odense', but the "
             "report was built with 'Lejre': the cell was changed and not run") in done.stderr
