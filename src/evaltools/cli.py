@@ -145,11 +145,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     print(f"ledger: {result.folder / 'manifest.csv'}", file=sys.stderr)
     if result.data_changed:
         n = len(result.data_changed)
-        print(f"error: the data changed while the batch ran: {n} report{'s' if n != 1 else ''} "
-              f"({', '.join(result.data_changed[:3])}{', ...' if n > 3 else ''}) {'were' if n != 1 else 'was'} built "
-              "from data that is no longer there, so no overview.pdf or claims.pdf was written; run the batch "
-              "again to rebuild them", file=sys.stderr)
-        return EXIT_FAILED
+        return _err(f"the data changed while the batch ran: {n} report{'s' if n != 1 else ''} "
+                    f"({', '.join(result.data_changed[:3])}{', ...' if n > 3 else ''}) {'were' if n != 1 else 'was'} "
+                    "built from data that is no longer there, so no overview.pdf or claims.pdf was written; run the "
+                    "batch again to rebuild them", EXIT_FAILED)
     if result.claims:
         print(f"claims overview: {result.claims}", file=sys.stderr)
     if result.overview:

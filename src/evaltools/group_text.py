@@ -112,12 +112,10 @@ def group_trend_warning(g: GroupEvaluation, language: str = "da") -> str:
 
 
 def group_caveats(g: GroupEvaluation, language: str = "da") -> list[str]:
-    """The caveats of the first kommune's report, with every kommune's own pre-period warning."""
+    """The caveats of the first kommune's report (its own warning last), then the other kommuner's."""
     from evaltools.text import caveats, verdict
 
-    first = verdict(g.units[0], language)["trend_warning"]
-    items = [c for c in caveats(g.units[0], language) if not first or c != first]
-    return items + [w for u in g.units if (w := verdict(u, language)["trend_warning"])]
+    return caveats(g.units[0], language) + [w for u in g.units[1:] if (w := verdict(u, language)["trend_warning"])]
 
 
 def group_mde_sentence(g: GroupEvaluation, language: str = "da") -> str:

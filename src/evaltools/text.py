@@ -367,8 +367,6 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
                 f"{how_many.lower()} af {n_other} andre kommuner{left_out} havde en lige så "
                 f"tydelig ændring i forhold til deres normale udsving, {conclusion} (placebo-p = "
                 f"{fmt_p(ev.p_value, language)}). Usikkerhedsinterval (95 %): {interval}.")
-        if shifted := shifted_comparison_sentence(ev, language):
-            sure += " " + shifted
     else:
         how_many = "None" if n_ext == 0 else ("Only " if cls != "noise" else "") + f"{n_ext}"
         conclusion = {
@@ -380,8 +378,8 @@ def verdict(ev: Evaluation, language: str = "da") -> dict[str, str]:
                 f"{how_many.lower()} of {n_other} other kommuner{left_out} had an equally "
                 f"clear change relative to their normal fluctuation, {conclusion} (placebo p = "
                 f"{fmt_p(ev.p_value, language)}). Uncertainty interval (95%): {interval}.")
-        if shifted := shifted_comparison_sentence(ev, language):
-            sure += " " + shifted
+    if shifted := shifted_comparison_sentence(ev, language):
+        sure += " " + shifted
 
     warning = ""
     if ev.diagnostics["joint"]:

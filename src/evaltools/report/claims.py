@@ -34,12 +34,10 @@ def plan_claims_note(plans: list[dict], language: str = "da") -> list[str]:
 def pre_period_warnings(row: dict, language: str = "da") -> list[str]:
     """The report's pre-period warnings, as the batch overview flags them: a verdict without them
     would read as cleaner than the report it comes from."""
-    from evaltools.report.overview import LABELS as OVERVIEW
+    from evaltools.report.overview import warning_flags
 
-    L, word = OVERVIEW[language], "advarsel" if language == "da" else "warning"
-    flags = [L["pretrend"]] if row.get("pretrend_warning") else []
-    flags += [L["early"]] if row.get("early_divergence") else []
-    return [f"{word}: {', '.join(flags)}"] if flags else []
+    flags = warning_flags(row, language)
+    return [f"{'advarsel' if language == 'da' else 'warning'}: {', '.join(flags)}"] if flags else []
 
 
 def render_claims_overview(rows: list[dict], language: str = "da", plans: list[dict] | None = None) -> bytes:

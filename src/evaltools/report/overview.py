@@ -22,6 +22,13 @@ LABELS = {
 PER_FIGURE = 40  # kommuner per forest plot: 40 rows fit under the heading on page 1 at full size
 
 
+def warning_flags(row: dict, language: str = "da") -> list[str]:
+    """A result row's pre-period warnings in words ('forskellig udvikling før start', ...)."""
+    L = LABELS[language]
+    flags = [L["pretrend"]] if row.get("pretrend_warning") else []
+    return flags + ([L["early"]] if row.get("early_divergence") else [])
+
+
 def _forest(rows: list[dict], unit: str, language: str, xlim: tuple[float, float] | None = None):
     """One forest plot: a row per kommune (interval and estimate), the seed in the kommune colour.
 
@@ -123,8 +130,7 @@ def render_overview(rows: list[dict], title: str, language: str = "da", left_out
         outcome = get_outcome(outcome_id)
         table = []
         for r in items:
-            flags = [L["pretrend"]] if r.get("pretrend_warning") else []
-            flags += [L["early"]] if r.get("early_divergence") else []
+            flags = warning_flags(r, language)
             table.append({
                 "kommune": r["kommune"], "seed": r["seed"],
                 "estimate": f"{fmt_number(r['estimate'], 1, language, signed=True)}",
